@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Dram.Python.Native;
+
+namespace Dram.Python;
+
+/// <summary>
+/// The dedicated threads that run Python work. Each pins one thread state for its whole life and
+/// keeps the GIL while work is queued; it releases the GIL only when the queue is empty or inside
+/// a wait that can block (<see cref="Gil.Release"/>).
+/// </summary>
+/// <remarks>
+/// Threads are added only when the running ones stop making progress (blocked in a sleep, a
+/// database call, a slow client), never merely because work is queued: four Python threads busy
+/// on Flask gave half the throughput of one (design/NOTES.md), because every GIL hand-over costs.
+/// A monitor checks every millisecond: if work is queued and no thread has taken an item for
+/// <see cref="StallThreshold"/>, it wakes or starts another thread, up to the maximum. Idle
+/// threads beyond the first exit after <see cref="IdleTimeout"/>. This is Granian's rule (queue
+/// against idle threads, its bug #873) made aware of threads that are busy but blocked.
+/// </remarks>
+public sealed class PythonThreadPool : IDisposable
+{
+    public static readonly TimeSpan StallThreshold = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentQueue<IPythonWorkItem> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Action<Exception> _onFault;
+    private readonly string _name;
+    private readonly Thread _monitor;
+    private readonly Lock _spawnLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    private int _threads;
+    private int _idle;
+    private int _awake;
+    private int _queued;
+    private long _lastTakeTicks;
+
+    public PythonThreadPool(string name, int maxThreads, Action<Exception> onFault)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
+        _name = name;
+        MaxThreads = maxThreads;
+        _onFault = onFault;
+        _monitor = new Thread(Monitor) { Name = $"{name}-monitor", IsBackground = true };
+        _monitor.Start();
+    }
+
+    public int MaxThreads { get; }
+
+    /// <summary>Python threads alive now.</summary>
+    public int Threads => Volatile.Read(ref _threads);
+
+    /// <summary>Work items waiting for a thread.</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Queues work. Never blocks and never touches the GIL, so Kestrel's threads may call it.</summary>
+    public void Enqueue(IPythonWorkItem item)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        Interlocked.Increment(ref _queued);
+        _queue.Enqueue(item);
+
+        // A thread that is awake drains the queue before it sleeps (and re-checks after announcing
+        // that it sleeps), so only an all-asleep pool needs a wake-up here.
+        if (Volatile.Read(ref _awake) == 0)
+        {
+            WakeOrStart();
+        }
+    }
+
+    private void WakeOrStart()
+    {
+        if (!TryWakeIdle())
+        {
+            TryStartThread();
+        }
+    }
+
+    private bool TryWakeIdle()
+    {
+        while (true)
+        {
+            var idle = Volatile.Read(ref _idle);
+            if (idle == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _idle, idle - 1, idle) == idle)
+            {
+                _wake.Release();
+                return true;
+            }
+        }
+    }
+
+    private void TryStartThread()
+    {
+        lock (_spawnLock)
+        {
+            if (_threads >= MaxThreads || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _threads++;
+            Interlocked.Increment(ref _awake);
+            var thread = new Thread(Run, PythonRuntime.ThreadStackSize)
+            {
+                Name = $"{_name}-{_threads}",
+                IsBackground = true,
+            };
+            thread.Start();
+        }
+    }
+
+    private void Run()
+    {
+        // Pin one thread state for the thread's life: PyGILState_Ensure once, then only
+        // Restore/Save per batch (5–8x cheaper than Ensure/Release per call, and it keeps
+        // threading.local alive across requests; research/embedding.md §4.3).
+        var gilState = CApi.PyGILState_Ensure();
+        var threadState = CApi.PyEval_SaveThread();
+        var holdsGil = false;
+        try
+        {
+            while (true)
+            {
+                if (_queue.TryDequeue(out var item))
+                {
+                    Interlocked.Decrement(ref _queued);
+                    Volatile.Write(ref _lastTakeTicks, Stopwatch.GetTimestamp());
+                    if (!holdsGil)
+                    {
+                        CApi.PyEval_RestoreThread(threadState);
+                        holdsGil = true;
+                    }
+
+                    Execute(item);
+                    continue;
+                }
+
+                if (holdsGil)
+                {
+                    threadState = CApi.PyEval_SaveThread();
+                    holdsGil = false;
+                }
+
+                if (!Sleep())
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (!holdsGil)
+            {
+                CApi.PyEval_RestoreThread(threadState);
+            }
+
+            CApi.PyGILState_Release(gilState);
+        }
+    }
+
+    private void Execute(IPythonWorkItem item)
+    {
+        try
+        {
+            item.Execute();
+        }
+        catch (Exception e)
+        {
+            _onFault(e);
+        }
+    }
+
+    /// <summary>Waits for work. False when this thread should exit (idle too long, or stopping).</summary>
+    private bool Sleep()
+    {
+        Interlocked.Decrement(ref _awake);
+        Interlocked.Increment(ref _idle);
+
+        // Re-check after announcing sleep: an Enqueue that saw us awake did not wake anyone.
+        if (!_queue.IsEmpty && TryUnregisterIdle())
+        {
+            Interlocked.Increment(ref _awake);
+            return true;
+        }
+
+        var woken = _wake.Wait(IdleTimeout);
+        if (!woken)
+        {
+            // Timed out. If a waker already claimed an idle thread, its permit is on the way: take it.
+            if (TryUnregisterIdle())
+            {
+                lock (_spawnLock)
+                {
+                    // The first thread stays, so a quiet server answers without a thread start.
+                    if (_threads > 1 || _stopping.IsCancellationRequested)
+                    {
+                        _threads--;
+                        return false;
+                    }
+                }
+
+                Interlocked.Increment(ref _awake);
+                return true;
+            }
+
+            _wake.Wait();
+        }
+
+        Interlocked.Increment(ref _awake);
+        if (_stopping.IsCancellationRequested && _queue.IsEmpty)
+        {
+            lock (_spawnLock)
+            {
+                _threads--;
+            }
+
+            Interlocked.Decrement(ref _awake);
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool TryUnregisterIdle()
+    {
+        while (true)
+        {
+            var idle = Volatile.Read(ref _idle);
+            if (idle == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _idle, idle - 1, idle) == idle)
+            {
+                return true;
+            }
+        }
+    }
+
+    private void Monitor()
+    {
+        var threshold = (long)(StallThreshold.TotalSeconds * Stopwatch.Frequency);
+        while (!_stopping.IsCancellationRequested)
+        {
+            Thread.Sleep(1);
+            if (_queue.IsEmpty)
+            {
+                continue;
+            }
+
+            var sinceTake = Stopwatch.GetTimestamp() - Volatile.Read(ref _lastTakeTicks);
+            if (sinceTake > threshold || Volatile.Read(ref _awake) == 0)
+            {
+                // Reset the clock so one stall adds one thread, not one per millisecond.
+                Volatile.Write(ref _lastTakeTicks, Stopwatch.GetTimestamp());
+                WakeOrStart();
+            }
+        }
+    }
+
+    /// <summary>Stops the threads once the queued work is done. Does not wait for them.</summary>
+    public void Dispose()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        var idle = Interlocked.Exchange(ref _idle, 0);
+        if (idle > 0)
+        {
+            _wake.Release(idle);
+        }
+    }
+}
