@@ -322,4 +322,21 @@ public static unsafe class Py
         Encoding.UTF8.GetBytes(text, bytes);
         return bytes;
     }
+
+    // ---- exceptions ----
+
+    /// <summary>
+    /// Sets the exception described by an <c>exc_info</c> triple (type, value, traceback) as the
+    /// pending Python error, so the native callback that throws the returned exception re-raises it
+    /// with its original traceback (PEP 3333 start_response).
+    /// </summary>
+    public static PyErrorAlreadySetException Reraise(PyBorrowed excInfo)
+    {
+        using var type = SequenceItem(excInfo, 0);
+        using var value = SequenceItem(excInfo, 1);
+        using var traceback = SequenceItem(excInfo, 2);
+        var tb = traceback.Borrow().Is(None) ? 0 : traceback.Borrow().NewRef().Steal();
+        CApi.PyErr_Restore(type.Borrow().NewRef().Steal(), value.Borrow().NewRef().Steal(), tb);
+        return new PyErrorAlreadySetException();
+    }
 }

@@ -1,11 +1,187 @@
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Dram.Python;
+using Dram.Server.Hosting;
+using Dram.Server.Logging;
+using Dram.Server.Wsgi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Dram.Server;
 
 public sealed partial class DramServer
 {
-    public static partial Task<DramServer> StartAsync(DramServerOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
+    // The error log that receives the app's output lines. One interpreter per process means one
+    // sys.stdout, so the most recently started server's log gets them.
+    private static ErrorLog? s_appOutput;
 
-    public partial Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private readonly WebApplication _web;
+    private readonly PythonThreadPool _pool;
+    private readonly ILogger _logger;
+    private int _stopped;
 
-    public partial Task WaitForShutdownAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private DramServer(WebApplication web, PythonThreadPool pool, ILogger logger)
+    {
+        _web = web;
+        _pool = pool;
+        _logger = logger;
+    }
+
+    /// <summary>The version printed by --version and logged at start.</summary>
+    public static string Version =>
+        typeof(DramServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static partial async Task<DramServer> StartAsync(DramServerOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errorLog = new ErrorLog(options.ErrorLog ?? Console.Error, options.LogLevel);
+        var logger = errorLog.CreateLogger("dram");
+        Log.Starting(logger, Version, Environment.ProcessId);
+
+        var runtime = StartPython(options, errorLog);
+        Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
+
+        var app = LoadApp(options, runtime);
+        var pool = new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
+        var web = BuildWebApplication(options, errorLog, app, pool);
+        try
+        {
+            await web.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            pool.Dispose();
+            await web.DisposeAsync().ConfigureAwait(false);
+            var reason = e.InnerException is AddressInUseException ? "address already in use" : e.Message;
+            throw new DramStartupException(ExitCodes.RuntimeFailure, $"cannot listen: {reason} ({string.Join(", ", Binds(options))})");
+        }
+
+        var server = new DramServer(web, pool, logger)
+        {
+            Urls = [.. web.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
+        };
+        Log.Serving(logger, app.Name, options.Threads);
+        foreach (var url in server.Urls)
+        {
+            Log.Listening(logger, url);
+        }
+
+        return server;
+    }
+
+    private static PythonRuntime StartPython(DramServerOptions options, ErrorLog errorLog)
+    {
+        s_appOutput = errorLog;
+        var command = options.Python
+            ?? (Environment.GetEnvironmentVariable("VIRTUAL_ENV") is { Length: > 0 } venv ? Path.Combine(venv, "bin", "python") : "python3");
+        try
+        {
+            var installation = PythonInstallation.Discover(command);
+            return PythonRuntime.Initialize(installation, static (_, text) => s_appOutput?.WriteAppOutput(text));
+        }
+        catch (PythonLoadException e)
+        {
+            throw new DramStartupException(ExitCodes.Usage, e.Message);
+        }
+    }
+
+    private static WsgiApp LoadApp(DramServerOptions options, PythonRuntime runtime)
+    {
+        if (options.Chdir is { } chdir)
+        {
+            try
+            {
+                Directory.SetCurrentDirectory(chdir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DramStartupException(ExitCodes.Usage, $"cannot change directory to '{chdir}': {e.Message}");
+            }
+        }
+
+        // gunicorn puts the working directory first on sys.path, then --pythonpath entries.
+        List<string> sysPath = [Directory.GetCurrentDirectory(), .. options.PythonPath.Select(Path.GetFullPath)];
+        return runtime.RunOnMainThread(() => WsgiApp.Load(options.App, options.Factory, sysPath, options.Threads));
+    }
+
+    private static IEnumerable<string> Binds(DramServerOptions options) =>
+        options.Binds.Count > 0 ? options.Binds : [DramServerOptions.DefaultBind];
+
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, WsgiApp app, PythonThreadPool pool)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddProvider(errorLog);
+        var binds = Binds(options).Select(BindAddress.Parse).ToList();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds));
+
+        var web = builder.Build();
+        var requestLogger = errorLog.CreateLogger("dram.wsgi");
+        var maxBody = options.MaxRequestBody;
+        web.Run(context => Handle(context, app, pool, requestLogger, maxBody));
+        return web;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = options.MaxRequestBody;
+
+        // Kestrel keeps idle connections 130 s; Python servers use a few seconds (gunicorn 2,
+        // uvicorn 5). Dram takes uvicorn's 5 s: an idle connection costs Dram no thread.
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(5);
+
+        // PEP 3333 native strings are latin-1 both ways; Kestrel's defaults are UTF-8 in and
+        // ASCII-only out (design/NOTES.md).
+        kestrel.RequestHeaderEncodingSelector = static _ => Encoding.Latin1;
+        kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1;
+        foreach (var bind in binds)
+        {
+            foreach (var address in bind.Resolve())
+            {
+                kestrel.Listen(address, bind.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        }
+    }
+
+    private static Task Handle(HttpContext context, WsgiApp app, PythonThreadPool pool, ILogger logger, long maxBody)
+    {
+        if (context.Request.ContentLength > maxBody)
+        {
+            // Refused before the app runs: answering 413 now beats failing the app's first read.
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            context.Response.Headers.Connection = "close";
+            return Task.CompletedTask;
+        }
+
+        var request = new WsgiRequest(context, app, logger);
+        pool.Enqueue(request);
+        return request.Completion;
+    }
+
+    public partial async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        Log.ShuttingDown(_logger);
+        await _web.StopAsync(cancellationToken).ConfigureAwait(false);
+        _pool.Dispose();
+        await _web.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public partial Task WaitForShutdownAsync(CancellationToken cancellationToken) =>
+        Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_web, cancellationToken);
 }

@@ -1,0 +1,88 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace Dram.Server.Logging;
+
+/// <summary>
+/// The error log: the server's own messages in gunicorn's layout
+/// (<c>[2026-11-22 21:40:00 +0000] [pid] [INFO] message</c>) and the app's output lines, written
+/// synchronously under one lock so the two never interleave mid-line and nothing waits in a queue
+/// (the app's print() must reach the log promptly).
+/// </summary>
+internal sealed class ErrorLog : ILoggerProvider
+{
+    private static readonly int s_pid = Environment.ProcessId;
+
+    private readonly TextWriter _writer;
+    private readonly Lock _lock = new();
+
+    public ErrorLog(TextWriter writer, LogLevel minimum)
+    {
+        _writer = writer;
+        Minimum = minimum;
+    }
+
+    public LogLevel Minimum { get; }
+
+    /// <summary>Writes lines the app wrote to sys.stdout/sys.stderr/wsgi.errors, as they are.</summary>
+    public void WriteAppOutput(string text)
+    {
+        lock (_lock)
+        {
+            _writer.WriteLine(text);
+            _writer.Flush();
+        }
+    }
+
+    public void Write(LogLevel level, string category, string message, Exception? exception)
+    {
+        var now = DateTimeOffset.Now;
+        var offset = now.Offset;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"[{now:yyyy-MM-dd HH:mm:ss} {(offset < TimeSpan.Zero ? '-' : '+')}{Math.Abs(offset.Hours):00}{Math.Abs(offset.Minutes):00}] [{s_pid}] [{LevelName(level)}] {message}");
+        lock (_lock)
+        {
+            _writer.WriteLine(line);
+            if (exception is not null)
+            {
+                _writer.WriteLine(exception.ToString());
+            }
+
+            _writer.Flush();
+        }
+    }
+
+    private static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace or LogLevel.Debug => "DEBUG",
+        LogLevel.Information => "INFO",
+        LogLevel.Warning => "WARNING",
+        LogLevel.Error => "ERROR",
+        _ => "CRITICAL",
+    };
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class Logger(ErrorLog log, string category) : ILogger
+    {
+        // Framework categories log at Information about things Dram reports itself
+        // ("Now listening on"), so they are shown from Warning up unless debugging.
+        private readonly LogLevel _minimum = category.StartsWith("Microsoft.", StringComparison.Ordinal) && log.Minimum > LogLevel.Debug
+            ? LogLevel.Warning
+            : log.Minimum;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= _minimum && logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                log.Write(logLevel, category, formatter(state, exception), exception);
+            }
+        }
+    }
+}

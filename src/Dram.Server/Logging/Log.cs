@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+
+namespace Dram.Server.Logging;
+
+/// <summary>
+/// Every message the server logs, with a stable event id per kind (Kestrel's KestrelTrace
+/// pattern): app errors, protocol violations by the app, client disconnects and internal faults
+/// are distinct so operators can filter them.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Starting dram {Version} (pid {Pid})")]
+    public static partial void Starting(ILogger logger, string version, int pid);
+
+    [LoggerMessage(2, LogLevel.Information, "Using Python {Version} ({Executable})")]
+    public static partial void UsingPython(ILogger logger, string version, string executable);
+
+    [LoggerMessage(3, LogLevel.Information, "Serving WSGI app {App} with up to {Threads} Python threads")]
+    public static partial void Serving(ILogger logger, string app, int threads);
+
+    [LoggerMessage(4, LogLevel.Information, "Listening at: {Url}")]
+    public static partial void Listening(ILogger logger, string url);
+
+    [LoggerMessage(5, LogLevel.Information, "Shutting down")]
+    public static partial void ShuttingDown(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Error, "Error handling request {Method} {Target}\n{Traceback}")]
+    public static partial void AppError(ILogger logger, string method, string target, string traceback);
+
+    [LoggerMessage(11, LogLevel.Error, "Error after the response started for {Method} {Target}; connection aborted\n{Traceback}")]
+    public static partial void AppErrorAfterStart(ILogger logger, string method, string target, string traceback);
+
+    [LoggerMessage(12, LogLevel.Error, "Invalid response from the app for {Method} {Target}: {Reason}")]
+    public static partial void InvalidResponse(ILogger logger, string method, string target, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Dropped hop-by-hop header {Header} set by the app for {Method} {Target} (RFC 9110 §7.6.1)")]
+    public static partial void DroppedHopByHop(ILogger logger, string header, string method, string target);
+
+    [LoggerMessage(14, LogLevel.Error, "Response body for {Method} {Target} is {Problem} than its Content-Length {ContentLength} ({Written} bytes written); connection closed")]
+    public static partial void ContentLengthMismatch(ILogger logger, string method, string target, string problem, long contentLength, long written);
+
+    [LoggerMessage(15, LogLevel.Error, "Error in close() of the response for {Method} {Target}\n{Traceback}")]
+    public static partial void CloseError(ILogger logger, string method, string target, string traceback);
+
+    [LoggerMessage(20, LogLevel.Debug, "Dropped request header {Header}: names with '_' could spoof others in environ")]
+    public static partial void DroppedUnderscoreHeader(ILogger logger, string header);
+
+    [LoggerMessage(21, LogLevel.Debug, "Client disconnected during {Method} {Target}")]
+    public static partial void ClientDisconnected(ILogger logger, string method, string target);
+
+    [LoggerMessage(22, LogLevel.Debug, "Sent {Bytes} bytes of {File} from .NET without Python")]
+    public static partial void FileSent(ILogger logger, long bytes, string file);
+
+    [LoggerMessage(30, LogLevel.Critical, "Internal error in Dram")]
+    public static partial void InternalError(ILogger logger, Exception exception);
+}

@@ -1,0 +1,69 @@
+namespace Dram.Server.Wsgi;
+
+/// <summary>
+/// Maps the small integer handles Python holds (in start_response, write and wsgi.input) to the
+/// live request. A handle carries a generation, so an app that keeps one of these objects past
+/// its request gets a clear error instead of touching another request (research/embedding.md §7.5).
+/// </summary>
+internal sealed class RequestTable
+{
+    private const int IndexBits = 20;
+    private const long IndexMask = (1L << IndexBits) - 1;
+
+    private readonly Lock _lock = new();
+    private readonly Stack<int> _free = new();
+    private WsgiRequest?[] _slots = new WsgiRequest?[64];
+    private int[] _generations = new int[64];
+    private int _used;
+
+    public long Add(WsgiRequest request)
+    {
+        lock (_lock)
+        {
+            int index;
+            if (_free.Count > 0)
+            {
+                index = _free.Pop();
+            }
+            else
+            {
+                if (_used == _slots.Length)
+                {
+                    Array.Resize(ref _slots, _slots.Length * 2);
+                    Array.Resize(ref _generations, _generations.Length * 2);
+                }
+
+                index = _used++;
+            }
+
+            _slots[index] = request;
+            var generation = ++_generations[index] & 0x7FFFFFFF;
+            return ((long)generation << IndexBits) | (uint)index;
+        }
+    }
+
+    public void Remove(long handle)
+    {
+        lock (_lock)
+        {
+            var index = (int)(handle & IndexMask);
+            _slots[index] = null;
+            _free.Push(index);
+        }
+    }
+
+    /// <summary>The request for a handle, or null when that request has ended.</summary>
+    public WsgiRequest? Find(long handle)
+    {
+        lock (_lock)
+        {
+            var index = (int)(handle & IndexMask);
+            if (index >= _used || (_generations[index] & 0x7FFFFFFF) != (int)(handle >> IndexBits))
+            {
+                return null;
+            }
+
+            return _slots[index];
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using Dram.Python;
+
+namespace Dram.Server.Wsgi;
+
+/// <summary>
+/// A loaded WSGI application and the process-lifetime Python objects its requests share:
+/// the support module, the environ template, interned keys. Created on py-main, with the GIL.
+/// Process-lifetime references are never released (research/embedding.md §7.5).
+/// </summary>
+internal sealed class WsgiApp
+{
+    private static readonly Lock s_supportLock = new();
+    private static PyRef s_support;
+
+    private WsgiApp(PyRef callable, string name, int threads)
+    {
+        Callable = callable;
+        Name = name;
+        var support = s_support.Borrow();
+        InputType = Py.GetAttr(support, "Input");
+        FileWrapperType = Py.GetAttr(support, "FileWrapper");
+        Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1);
+    }
+
+    public PyRef Callable { get; }
+
+    /// <summary>How the app was named on the command line, for logs.</summary>
+    public string Name { get; }
+
+    public PyRef InputType { get; }
+
+    public PyRef FileWrapperType { get; }
+
+    public EnvironBuilder Environ { get; }
+
+    /// <summary>
+    /// Imports the app (GIL held, on py-main). <paramref name="spec"/> null means the built-in welcome app.
+    /// Failures throw <see cref="DramStartupException"/> with exit code 3.
+    /// </summary>
+    public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads)
+    {
+        EnsureSupportModule();
+        var support = s_support.Borrow();
+        try
+        {
+            if (spec is null)
+            {
+                return new WsgiApp(Py.GetAttr(support, "welcome"), "built-in welcome app", threads);
+            }
+
+            using var load = Py.GetAttr(support, "load");
+            using var specStr = PyStr.FromString(spec);
+            using var paths = Py.NewList();
+            foreach (var path in sysPath)
+            {
+                using var item = PyStr.FromString(path);
+                Py.ListAppend(paths.Borrow(), item.Borrow());
+            }
+
+            var callable = Py.Call(load.Borrow(), specStr.Borrow(), Py.Bool(factory).Borrow(), paths.Borrow());
+            return new WsgiApp(callable, spec, threads);
+        }
+        catch (PythonException e) when (e.TypeName == "AppLoadError")
+        {
+            throw new DramStartupException(ExitCodes.AppLoad, $"cannot load app {spec}: {e.PythonMessage}");
+        }
+        catch (PythonException e)
+        {
+            throw new DramStartupException(
+                ExitCodes.AppLoad, $"cannot load app {spec}: {e.TypeName}: {e.PythonMessage}", e.Traceback.TrimEnd());
+        }
+    }
+
+    private static void EnsureSupportModule()
+    {
+        lock (s_supportLock)
+        {
+            if (!s_support.IsNull)
+            {
+                return;
+            }
+
+            s_support = Bootstrap.LoadModule(typeof(WsgiApp).Assembly, "wsgi_support.py", "_dram_wsgi");
+            using (var read = WsgiCallbacks.Read.Bind(0))
+            {
+                Py.SetAttr(s_support.Borrow(), "_read", read.Borrow());
+            }
+
+            using var readLine = WsgiCallbacks.ReadLine.Bind(0);
+            Py.SetAttr(s_support.Borrow(), "_readline", readLine.Borrow());
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Dram.Server.Wsgi;
+
+/// <summary>The app broke a PEP 3333 rule (a body before start_response, a str chunk, …).</summary>
+internal sealed class InvalidResponseException : Exception
+{
+    public InvalidResponseException(string message) : base(message) { }
+
+    public InvalidResponseException() { }
+
+    public InvalidResponseException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>The client went away while the response was being written.</summary>
+internal sealed class ClientDisconnectedException : Exception
+{
+    public ClientDisconnectedException() : base("client disconnected") { }
+
+    public ClientDisconnectedException(string message) : base(message) { }
+
+    public ClientDisconnectedException(string message, Exception inner) : base(message, inner) { }
+}

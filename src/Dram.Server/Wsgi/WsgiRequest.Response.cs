@@ -1,0 +1,254 @@
+using System.IO.Pipelines;
+using Dram.Python;
+using Dram.Server.Logging;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Dram.Server.Wsgi;
+
+internal sealed partial class WsgiRequest
+{
+    // Bytes written without a flush before Dram flushes anyway, so a large list response cannot
+    // pile up in Kestrel's pipe: flushing is what applies backpressure from a slow client.
+    private const int FlushThreshold = 64 * 1024;
+
+    private bool _headersSent;
+    private bool _noBody;
+    private long _written;
+    private long _unflushed;
+
+    /// <summary>Sends the app's return value (PEP 3333 "the application object must return an iterable yielding zero or more bytestrings").</summary>
+    private void SendResponse(PyBorrowed result)
+    {
+        if (Py.IsList(result))
+        {
+            SendList(result);
+        }
+        else if (Py.IsExactly(result, _app.FileWrapperType.Borrow()) && TrySendFile(result))
+        {
+            return;
+        }
+        else
+        {
+            SendIterable(result);
+        }
+
+        FinishResponse();
+    }
+
+    /// <summary>
+    /// A list is the common case (Flask, Django, hello world): its length is known, so Dram sets
+    /// Content-Length when the app did not, and leaves the last flush to Kestrel.
+    /// </summary>
+    private void SendList(PyBorrowed list)
+    {
+        var count = Py.ListLength(list);
+        if (_declaredLength is null && !_headersSent)
+        {
+            long total = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (!PyBytes.TryGetSpan(Py.ListItem(list, i), out var span))
+                {
+                    total = -1;
+                    break;
+                }
+
+                total += span.Length;
+            }
+
+            if (total >= 0)
+            {
+                _declaredLength = total;
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            WriteChunk(Py.ListItem(list, i), flush: false);
+        }
+    }
+
+    private void SendIterable(PyBorrowed result)
+    {
+        using var iterator = Py.GetIter(result);
+        while (Py.Next(iterator.Borrow(), out var chunk))
+        {
+            using (chunk)
+            {
+                // PEP 3333 "Buffering and Streaming": a yielded block is sent before the next is asked for.
+                WriteChunk(chunk.Borrow(), flush: true);
+            }
+        }
+    }
+
+    private void WriteChunk(PyBorrowed chunk, bool flush)
+    {
+        if (_context.RequestAborted.IsCancellationRequested)
+        {
+            throw new ClientDisconnectedException();
+        }
+
+        if (!PyBytes.TryGetSpan(chunk, out var data))
+        {
+            throw new InvalidResponseException(
+                $"the response iterable yielded {Py.StrOrRepr(Py.TypeOfObject(chunk))} where bytes are required (PEP 3333)");
+        }
+
+        // Headers go out with the first non-empty chunk, so an app can still fail (and get a 500)
+        // after start_response (PEP 3333 "the start_response callable must not actually transmit").
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        SendHeaders();
+        WriteBody(data);
+        if (flush || _unflushed >= FlushThreshold)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>The write() callable returned by start_response: data goes out before it returns.</summary>
+    public void WriteFromApp(PyBorrowed data)
+    {
+        if (_reason is null)
+        {
+            throw new PyRaiseException(PyErrorKind.AssertionError, "write() called before start_response()");
+        }
+
+        if (!PyBytes.TryGetSpan(data, out var span))
+        {
+            throw new PyRaiseException(PyErrorKind.TypeError, "write() argument must be bytes");
+        }
+
+        try
+        {
+            SendHeaders();
+            WriteBody(span);
+            Flush();
+        }
+        catch (ClientDisconnectedException)
+        {
+            throw new PyRaiseException(PyErrorKind.OSError, "client disconnected");
+        }
+    }
+
+    private void SendHeaders()
+    {
+        if (_headersSent)
+        {
+            return;
+        }
+
+        if (_reason is null)
+        {
+            throw new InvalidResponseException("the app returned a body without calling start_response()");
+        }
+
+        var response = _context.Response;
+        response.StatusCode = _statusCode;
+        _context.Features.GetRequiredFeature<IHttpResponseFeature>().ReasonPhrase = _reason;
+        var headers = response.Headers;
+        foreach (var (name, value) in _headers!)
+        {
+            headers.Append(name, value);
+        }
+
+        if (_closeConnection)
+        {
+            headers.Connection = "close";
+        }
+
+        // RFC 9110 §6.4.1: no content for HEAD, 1xx, 204 and 304; Kestrel refuses writes for 204/304.
+        _noBody = HttpMethods.IsHead(_context.Request.Method) || _statusCode < 200 || _statusCode is 204 or 304;
+        if (_declaredLength is { } length && _statusCode != 204 && _statusCode >= 200)
+        {
+            response.ContentLength = length;
+        }
+
+        _headersSent = true;
+    }
+
+    private void WriteBody(ReadOnlySpan<byte> data)
+    {
+        if (_noBody)
+        {
+            return;
+        }
+
+        if (_declaredLength is { } declared && _written + data.Length > declared)
+        {
+            // Never send more than Content-Length: the surplus would be read as the next response.
+            var attempted = _written + data.Length;
+            WriteToPipe(data[..(int)(declared - _written)]);
+            Flush();
+            Log.ContentLengthMismatch(_logger, Method, Target, "longer", declared, attempted);
+            _context.Abort();
+            throw new ClientDisconnectedException("response longer than Content-Length");
+        }
+
+        WriteToPipe(data);
+    }
+
+    private void WriteToPipe(ReadOnlySpan<byte> data)
+    {
+        var writer = _context.Response.BodyWriter;
+        while (!data.IsEmpty)
+        {
+            var span = writer.GetSpan(Math.Min(data.Length, FlushThreshold));
+            var n = Math.Min(span.Length, data.Length);
+            data[..n].CopyTo(span);
+            writer.Advance(n);
+            data = data[n..];
+            _written += n;
+            _unflushed += n;
+        }
+    }
+
+    /// <summary>
+    /// Flushes to Kestrel. Usually completes at once; when the client is slow the flush waits,
+    /// and then the GIL is released so other requests' Python can run meanwhile.
+    /// </summary>
+    private void Flush()
+    {
+        _unflushed = 0;
+        FlushResult result;
+        try
+        {
+            var flush = _context.Response.BodyWriter.FlushAsync(_context.RequestAborted);
+            if (flush.IsCompletedSuccessfully)
+            {
+                result = flush.Result;
+            }
+            else
+            {
+                using (Gil.Release())
+                {
+                    result = flush.AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException or InvalidOperationException)
+        {
+            throw new ClientDisconnectedException("flush failed: " + e.Message, e);
+        }
+
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new ClientDisconnectedException();
+        }
+    }
+
+    private void FinishResponse()
+    {
+        SendHeaders();
+        if (!_noBody && _declaredLength is { } declared && _written < declared)
+        {
+            Log.ContentLengthMismatch(_logger, Method, Target, "shorter", declared, _written);
+            _context.Abort();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using Dram.Python;
+using Dram.Server.Logging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Dram.Server.Wsgi;
+
+/// <summary>
+/// One request's trip through the app (PEP 3333), run entirely on a Python thread with the GIL
+/// held: build environ, call the app, iterate its response into Kestrel's pipe, call close().
+/// The Kestrel thread that queued it only awaits <see cref="Completion"/>; it never touches Python.
+/// </summary>
+internal sealed partial class WsgiRequest : IPythonWorkItem
+{
+    private readonly HttpContext _context;
+    private readonly WsgiApp _app;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _handle;
+
+    public WsgiRequest(HttpContext context, WsgiApp app, ILogger logger)
+    {
+        _context = context;
+        _app = app;
+        _logger = logger;
+        Body = new RequestBody(context);
+    }
+
+    /// <summary>Completes when the response has been handed to Kestrel (or aborted).</summary>
+    public Task Completion => _done.Task;
+
+    public RequestBody Body { get; }
+
+    private string Method => _context.Request.Method;
+
+    private string Target => _context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+
+    public void Execute()
+    {
+        _handle = WsgiCallbacks.Requests.Add(this);
+        var result = default(PyRef);
+        try
+        {
+            result = CallApp();
+            SendResponse(result.Borrow());
+        }
+        catch (PythonException e)
+        {
+            Fail(e.Traceback.TrimEnd(), invalidResponse: false);
+        }
+        catch (InvalidResponseException e)
+        {
+            Fail(e.Message, invalidResponse: true);
+        }
+        catch (ClientDisconnectedException)
+        {
+            Log.ClientDisconnected(_logger, Method, Target);
+        }
+        catch (Exception e)
+        {
+            Log.InternalError(_logger, e);
+            Fail(e.Message, invalidResponse: true);
+        }
+        finally
+        {
+            // PEP 3333: close() is called whatever happened — success, app error or disconnect.
+            if (!result.IsNull)
+            {
+                CloseIterable(result.Borrow());
+                result.Dispose();
+            }
+
+            WsgiCallbacks.Requests.Remove(_handle);
+            _done.TrySetResult();
+        }
+    }
+
+    private PyRef CallApp()
+    {
+        var target = RequestTarget.Parse(Target);
+        using var handle = Py.Int(_handle);
+        using var input = Py.Call(_app.InputType.Borrow(), handle.Borrow());
+        using var environ = _app.Environ.Build(_context, target, input.Borrow(), DroppedHeader);
+        using var startResponse = WsgiCallbacks.StartResponse.Bind(_handle);
+        return Py.Call(_app.Callable.Borrow(), environ.Borrow(), startResponse.Borrow());
+    }
+
+    private void DroppedHeader(string name) => Log.DroppedUnderscoreHeader(_logger, name);
+
+    private void CloseIterable(PyBorrowed result)
+    {
+        try
+        {
+            using var close = Py.TryGetAttr(result, WsgiNames.Close.Borrow());
+            if (!close.IsNull)
+            {
+                using var _ = Py.Call(close.Borrow());
+            }
+        }
+        catch (PythonException e)
+        {
+            Log.CloseError(_logger, Method, Target, e.Traceback.TrimEnd());
+        }
+    }
+
+    /// <summary>
+    /// An error before the response started becomes a 500 (or the status the body reader chose,
+    /// such as 413) with a short page and no traceback for the client; after it started, the
+    /// connection is aborted so the client cannot mistake a truncated body for a whole one.
+    /// </summary>
+    private void Fail(string detail, bool invalidResponse)
+    {
+        if (invalidResponse)
+        {
+            Log.InvalidResponse(_logger, Method, Target, detail);
+        }
+        else if (!_headersSent)
+        {
+            Log.AppError(_logger, Method, Target, detail);
+        }
+        else
+        {
+            Log.AppErrorAfterStart(_logger, Method, Target, detail);
+        }
+
+        if (_headersSent || _context.Response.HasStarted)
+        {
+            _context.Abort();
+            return;
+        }
+
+        ErrorPage.Write(_context.Response, Body.RejectedStatus ?? StatusCodes.Status500InternalServerError);
+    }
+}
