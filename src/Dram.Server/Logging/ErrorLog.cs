@@ -67,6 +67,13 @@ internal sealed class ErrorLog : ILoggerProvider
 
     private sealed class Logger(ErrorLog log, string category) : ILogger
     {
+        /// <summary>
+        /// Kestrel reports a body shorter than its Content-Length as an application error; Dram has
+        /// already logged it with the request line, so Kestrel's copy would only add noise.
+        /// </summary>
+        private static bool IsDuplicate(Exception? exception) =>
+            exception is InvalidOperationException e && e.Message.StartsWith("Response Content-Length mismatch", StringComparison.Ordinal);
+
         // Framework categories log at Information about things Dram reports itself
         // ("Now listening on"), so they are shown from Warning up unless debugging.
         private readonly LogLevel _minimum = category.StartsWith("Microsoft.", StringComparison.Ordinal) && log.Minimum > LogLevel.Debug
@@ -79,7 +86,7 @@ internal sealed class ErrorLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (IsEnabled(logLevel) && !IsDuplicate(exception))
             {
                 log.Write(logLevel, category, formatter(state, exception), exception);
             }

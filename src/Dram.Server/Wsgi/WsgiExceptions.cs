@@ -19,3 +19,13 @@ internal sealed class ClientDisconnectedException : Exception
 
     public ClientDisconnectedException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>The response is complete (Content-Length reached) and the app's remaining output is discarded.</summary>
+internal sealed class ResponseCompleteException : Exception
+{
+    public ResponseCompleteException() : base("response complete") { }
+
+    public ResponseCompleteException(string message) : base(message) { }
+
+    public ResponseCompleteException(string message, Exception inner) : base(message, inner) { }
+}

@@ -62,7 +62,7 @@ internal sealed partial class WsgiRequest
             }
             else
             {
-                _declaredLength = count;
+                _knownLength = count;
             }
 
             SendHeaders();

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Dram.Python;
 using Dram.Server.Logging;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -14,6 +15,10 @@ internal sealed partial class WsgiRequest
     private const int FlushThreshold = 64 * 1024;
 
     private bool _headersSent;
+
+    // The body length Dram worked out itself (a list response, a file), sent as Content-Length
+    // when the app gave none, so Kestrel need not chunk.
+    private long? _knownLength;
     private bool _noBody;
     private long _written;
     private long _unflushed;
@@ -46,28 +51,30 @@ internal sealed partial class WsgiRequest
         var count = Py.ListLength(list);
         if (_declaredLength is null && !_headersSent)
         {
-            long total = 0;
-            for (var i = 0; i < count; i++)
-            {
-                if (!PyBytes.TryGetSpan(Py.ListItem(list, i), out var span))
-                {
-                    total = -1;
-                    break;
-                }
-
-                total += span.Length;
-            }
-
-            if (total >= 0)
-            {
-                _declaredLength = total;
-            }
+            _knownLength = TotalLength(list, count);
         }
 
         for (var i = 0; i < count; i++)
         {
             WriteChunk(Py.ListItem(list, i), flush: false);
         }
+    }
+
+    /// <summary>The sum of the chunk lengths, or null when a chunk is not bytes (reported when it is written).</summary>
+    private static long? TotalLength(PyBorrowed list, long count)
+    {
+        long total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!PyBytes.TryGetSpan(Py.ListItem(list, i), out var span))
+            {
+                return null;
+            }
+
+            total += span.Length;
+        }
+
+        return total;
     }
 
     private void SendIterable(PyBorrowed result)
@@ -168,6 +175,15 @@ internal sealed partial class WsgiRequest
         {
             response.ContentLength = length;
         }
+        else if (_knownLength is { } known && !_noBody)
+        {
+            response.ContentLength = known;
+        }
+        else if (_knownLength is { } headLength && HttpMethods.IsHead(_context.Request.Method) && _statusCode is >= 200 and not 204 and not 304)
+        {
+            // HEAD: the length the GET would have had (RFC 9110 §9.3.2).
+            response.ContentLength = headLength;
+        }
 
         _headersSent = true;
     }
@@ -186,8 +202,8 @@ internal sealed partial class WsgiRequest
             WriteToPipe(data[..(int)(declared - _written)]);
             Flush();
             Log.ContentLengthMismatch(_logger, Method, Target, "longer", declared, attempted);
-            _context.Abort();
-            throw new ClientDisconnectedException("response longer than Content-Length");
+            CloseAfterResponse();
+            throw new ResponseCompleteException();
         }
 
         WriteToPipe(data);
@@ -242,13 +258,23 @@ internal sealed partial class WsgiRequest
         }
     }
 
+    /// <summary>Closes the connection gracefully once this response is done (FIN, not RST, so the client reads all it was sent).</summary>
+    private void CloseAfterResponse() =>
+        _context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+
     private void FinishResponse()
     {
         SendHeaders();
         if (!_noBody && _declaredLength is { } declared && _written < declared)
         {
+            // Kestrel sees the short body too and closes the connection after it (the client cannot
+            // know where the response ends); Dram makes sure of it and logs it once, with the request.
             Log.ContentLengthMismatch(_logger, Method, Target, "shorter", declared, _written);
-            _context.Abort();
+            CloseAfterResponse();
+
+            // Flushed, the response has started: Kestrel then closes after it instead of trying to
+            // turn it into a 500 behind body bytes already in its pipe.
+            Flush();
         }
     }
 }

@@ -53,6 +53,9 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
         {
             Fail(e.Message, invalidResponse: true);
         }
+        catch (ResponseCompleteException)
+        {
+        }
         catch (ClientDisconnectedException)
         {
             Log.ClientDisconnected(_logger, Method, Target);
