@@ -39,29 +39,18 @@ public static unsafe class PyBytes
     }
 
     /// <summary>
-    /// Creates a bytes object of <paramref name="length"/> bytes and lets <paramref name="fill"/>
-    /// write into it before it is shared, saving the copy a span-based constructor would make.
-    /// <paramref name="fill"/> returns how many bytes it wrote; the object is shrunk to that.
+    /// Creates a bytes object of <paramref name="length"/> uninitialised bytes for the caller to
+    /// fill before anyone else sees the object (CPython allows this only for a fresh object), so
+    /// data from .NET lands in Python with one copy. The span is valid while the reference is held;
+    /// CPython objects never move, so it stays valid even while the GIL is released.
     /// </summary>
-    public static PyRef Create<TState>(int length, TState state, SpanFill<TState> fill)
+    public static PyRef Allocate(int length, out Span<byte> contents)
     {
         var bytes = PyRef.Checked(CApi.PyBytes_FromStringAndSize(null, length));
         byte* buffer;
         nint size;
-        _ = CApi.PyBytes_AsStringAndSize(bytes.Handle, &buffer, &size); // cannot fail: it is a fresh bytes object
-        var written = fill(new Span<byte>(buffer, length), state);
-        if (written == length)
-        {
-            return bytes;
-        }
-
-        // Shrinking in place needs the private _PyBytes_Resize; a short read copies instead.
-        using (bytes)
-        {
-            return From(new ReadOnlySpan<byte>(buffer, written));
-        }
+        _ = CApi.PyBytes_AsStringAndSize(bytes.Handle, &buffer, &size); // cannot fail: a fresh bytes object
+        contents = new Span<byte>(buffer, length);
+        return bytes;
     }
 }
-
-/// <summary>Fills a buffer and returns the number of bytes written.</summary>
-public delegate int SpanFill<in TState>(Span<byte> buffer, TState state);
