@@ -30,12 +30,14 @@ public sealed class PythonThreadPool : IDisposable
     private readonly Thread _monitor;
     private readonly Lock _spawnLock = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ManualResetEventSlim _monitorWake = new(false);
 
     private int _threads;
     private int _idle;
     private int _awake;
     private int _queued;
     private long _lastTakeTicks;
+    private int _monitorParked;
 
     public PythonThreadPool(string name, int maxThreads, Action<Exception> onFault)
     {
@@ -61,6 +63,10 @@ public sealed class PythonThreadPool : IDisposable
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         Interlocked.Increment(ref _queued);
         _queue.Enqueue(item);
+        if (Volatile.Read(ref _monitorParked) != 0)
+        {
+            _monitorWake.Set();
+        }
 
         // A thread that is awake drains the queue before it sleeps (and re-checks after announcing
         // that it sleeps), so only an all-asleep pool needs a wake-up here.
@@ -247,17 +253,39 @@ public sealed class PythonThreadPool : IDisposable
 
     private void Monitor()
     {
+        // The monitor parks after this many consecutive checks find the queue empty, so an idle
+        // server does not wake a thread every millisecond; the next Enqueue wakes it.
+        const int ChecksBeforeParking = 100;
         var threshold = (long)(StallThreshold.TotalSeconds * Stopwatch.Frequency);
+        var emptyChecks = 0;
         while (!_stopping.IsCancellationRequested)
         {
-            Thread.Sleep(1);
             if (_queue.IsEmpty)
             {
+                if (++emptyChecks < ChecksBeforeParking)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+
+                // Announce the park before the last look at the queue: an Enqueue either sees the
+                // flag and sets the event, or its item is seen here.
+                Interlocked.Exchange(ref _monitorParked, 1);
+                if (_queue.IsEmpty)
+                {
+                    _monitorWake.Wait();
+                }
+
+                Interlocked.Exchange(ref _monitorParked, 0);
+                _monitorWake.Reset();
+                emptyChecks = 0;
                 continue;
             }
 
+            emptyChecks = 0;
+            Thread.Sleep(1);
             var sinceTake = Stopwatch.GetTimestamp() - Volatile.Read(ref _lastTakeTicks);
-            if (sinceTake > threshold || Volatile.Read(ref _awake) == 0)
+            if (!_queue.IsEmpty && (sinceTake > threshold || Volatile.Read(ref _awake) == 0))
             {
                 // Reset the clock so one stall adds one thread, not one per millisecond.
                 Volatile.Write(ref _lastTakeTicks, Stopwatch.GetTimestamp());
@@ -275,6 +303,7 @@ public sealed class PythonThreadPool : IDisposable
         }
 
         _stopping.Cancel();
+        _monitorWake.Set();
         var idle = Interlocked.Exchange(ref _idle, 0);
         if (idle > 0)
         {

@@ -80,8 +80,16 @@ internal sealed partial class WsgiRequest
     private void SendIterable(PyBorrowed result)
     {
         using var iterator = Py.GetIter(result);
+        var aborted = _context.RequestAborted;
         while (Py.Next(iterator.Borrow(), out var chunk))
         {
+            // A generator may run long (or forever): stop asking it for data once the client is gone.
+            if (aborted.IsCancellationRequested)
+            {
+                chunk.Dispose();
+                throw new ClientDisconnectedException();
+            }
+
             using (chunk)
             {
                 // PEP 3333 "Buffering and Streaming": a yielded block is sent before the next is asked for.
@@ -92,11 +100,6 @@ internal sealed partial class WsgiRequest
 
     private void WriteChunk(PyBorrowed chunk, bool flush)
     {
-        if (_context.RequestAborted.IsCancellationRequested)
-        {
-            throw new ClientDisconnectedException();
-        }
-
         if (!PyBytes.TryGetSpan(chunk, out var data))
         {
             throw new InvalidResponseException(
