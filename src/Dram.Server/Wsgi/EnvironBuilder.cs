@@ -35,7 +35,7 @@ internal sealed class EnvironBuilder
     private readonly PyRef _urlScheme = PyStr.Intern("wsgi.url_scheme");
     private readonly PyRef _input = PyStr.Intern("wsgi.input");
 
-    public EnvironBuilder(PyBorrowed fileWrapper, bool multithread)
+    public EnvironBuilder(PyBorrowed fileWrapper, bool multithread, string serverSoftware)
     {
         _template = Py.NewDict();
         var t = _template.Borrow();
@@ -61,6 +61,7 @@ internal sealed class EnvironBuilder
         SetConstant(t, "wsgi.input_terminated", Py.True);
         SetConstant(t, "wsgi.url_scheme", Constant("http").Borrow());
         SetConstant(t, "SCRIPT_NAME", Constant("").Borrow());
+        SetConstant(t, "SERVER_SOFTWARE", Constant(serverSoftware).Borrow());
     }
 
     private static void SetConstant(PyBorrowed dict, string key, PyBorrowed value)

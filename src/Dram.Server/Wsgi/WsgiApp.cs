@@ -19,7 +19,7 @@ internal sealed class WsgiApp
         var support = s_support.Borrow();
         InputType = Py.GetAttr(support, "Input");
         FileWrapperType = Py.GetAttr(support, "FileWrapper");
-        Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1);
+        Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1, $"dram/{DramServer.Version}");
     }
 
     public PyRef Callable { get; }
