@@ -64,7 +64,13 @@ public sealed record PythonInstallation(
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new PythonLoadException($"cannot run Python interpreter '{command}': {e.Message}");
+            var reason = e.NativeErrorCode switch
+            {
+                2 => command.Contains('/', StringComparison.Ordinal) ? "no such file" : "not found on PATH",
+                13 => "permission denied",
+                _ => e.Message,
+            };
+            throw new PythonLoadException($"cannot run Python interpreter '{command}': {reason}");
         }
 
         if (exitCode != 0)

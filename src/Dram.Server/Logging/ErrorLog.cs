@@ -45,11 +45,23 @@ internal sealed class ErrorLog : ILoggerProvider
             _writer.WriteLine(line);
             if (exception is not null)
             {
-                _writer.WriteLine(exception.ToString());
+                // A .NET stack trace helps Dram's developers, not its users: shown only at debug level.
+                _writer.WriteLine(Minimum <= LogLevel.Debug ? exception.ToString() : Describe(exception));
             }
 
             _writer.Flush();
         }
+    }
+
+    private static string Describe(Exception exception)
+    {
+        var text = $"{exception.GetType().Name}: {exception.Message}";
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            text += $" ({inner.GetType().Name}: {inner.Message})";
+        }
+
+        return text;
     }
 
     private static string LevelName(LogLevel level) => level switch
@@ -75,9 +87,11 @@ internal sealed class ErrorLog : ILoggerProvider
             exception is InvalidOperationException e && e.Message.StartsWith("Response Content-Length mismatch", StringComparison.Ordinal);
 
         // Framework categories log at Information about things Dram reports itself
-        // ("Now listening on"), so they are shown from Warning up unless debugging.
-        private readonly LogLevel _minimum = category.StartsWith("Microsoft.", StringComparison.Ordinal) && log.Minimum > LogLevel.Debug
-            ? LogLevel.Warning
+        // ("Now listening on"), so they are shown from Warning up unless debugging. The generic
+        // host's start/stop failures are reported by Dram as one line with an exit code.
+        private readonly LogLevel _minimum =
+            category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal) && log.Minimum > LogLevel.Debug ? LogLevel.None
+            : category.StartsWith("Microsoft.", StringComparison.Ordinal) && log.Minimum > LogLevel.Debug ? LogLevel.Warning
             : log.Minimum;
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;

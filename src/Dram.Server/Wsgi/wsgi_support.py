@@ -96,7 +96,9 @@ def load(spec, factory, paths):
             raise AppLoadError(
                 "no module named %r (sys.path starts with %r)" % (missing, sys.path[0])
             ) from None
-        raise
+        raise error.with_traceback(_user_frames(error.__traceback__))
+    except BaseException as error:
+        raise error.with_traceback(_user_frames(error.__traceback__))
 
     app = module
     for part in attribute.split("."):
@@ -117,6 +119,19 @@ def load(spec, factory, paths):
             "%s is not callable (it is a %s)" % (spec, type(app).__name__)
         )
     return app
+
+
+def _user_frames(tb):
+    """The traceback from the first frame of the app's own code: this loader and importlib's
+    frames say nothing to the user (``python app.py`` does not show them either)."""
+    first = tb
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not (name.startswith("<frozen importlib") or name.startswith("<dram ")
+                or name.endswith("importlib/__init__.py")):
+            return tb
+        tb = tb.tb_next
+    return first
 
 
 _WELCOME = """<!doctype html>
