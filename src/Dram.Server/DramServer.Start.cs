@@ -122,7 +122,7 @@ public sealed partial class DramServer
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddProvider(errorLog);
-        var binds = Binds(options).Select(BindAddress.Parse).ToList();
+        var binds = Binds(options).Select(ParseBind).ToList();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds));
 
         var web = builder.Build();
@@ -131,6 +131,11 @@ public sealed partial class DramServer
         web.Run(context => Handle(context, app, pool, requestLogger, maxBody));
         return web;
     }
+
+    private static BindAddress ParseBind(string text) =>
+        BindAddress.TryParse(text, out var bind, out var error)
+            ? bind
+            : throw new DramStartupException(ExitCodes.Usage, $"invalid bind '{text}': {error}");
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds)
     {

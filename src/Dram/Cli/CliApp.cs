@@ -1,0 +1,88 @@
+using Dram.Server;
+
+namespace Dram.Cli;
+
+/// <summary>
+/// The whole command: parse, then print help/version/usage errors or run the server until a
+/// signal. Every failure becomes a "dram: error:" line and an exit code; no stack trace escapes.
+/// </summary>
+internal static class CliApp
+{
+    /// <summary>Starts the server; a parameter so tests can exercise the error paths without Python.</summary>
+    public delegate Task<DramServer> ServerStarter(DramServerOptions options, CancellationToken cancellationToken);
+
+    public static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> environment,
+        TextWriter stdout,
+        TextWriter stderr,
+        ServerStarter? start = null)
+    {
+        try
+        {
+            var parsed = CommandLineParser.Parse(args, environment);
+            switch (parsed.Action)
+            {
+                case ParseAction.Help:
+                    await stdout.WriteAsync(HelpText.Render()).ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                case ParseAction.Version:
+                    await stdout.WriteLineAsync(VersionInfo.Text).ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                case ParseAction.Error:
+                    await stderr.WriteLineAsync($"dram: error: {parsed.Error}").ConfigureAwait(false);
+                    await stderr.WriteLineAsync("Try 'dram --help'.").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                default:
+                    return await ServeAsync(parsed.Options!, start ?? DramServer.StartAsync).ConfigureAwait(false);
+            }
+        }
+        catch (DramStartupException e)
+        {
+            await stderr.WriteLineAsync($"dram: error: {e.Message}").ConfigureAwait(false);
+            if (e.Detail is not null)
+            {
+                await stderr.WriteLineAsync(e.Detail.TrimEnd('\r', '\n')).ConfigureAwait(false);
+            }
+
+            return e.ExitCode;
+        }
+#pragma warning disable CA1031 // The last line of defence: anything else is a bug, reported in one line rather than a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await stderr.WriteLineAsync($"dram: error: internal error: {e.GetType().FullName}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
+    private static async Task<int> ServeAsync(DramServerOptions options, ServerStarter start)
+    {
+        using var signal = new ShutdownSignal();
+        DramServer server;
+        try
+        {
+            server = await start(options, signal.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signal.Token.IsCancellationRequested)
+        {
+            // Ctrl+C during start-up is a request to stop, not a failure.
+            return ExitCodes.Ok;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            var shutdown = server.WaitForShutdownAsync();
+            var first = await Task.WhenAny(signal.Requested, shutdown).ConfigureAwait(false);
+            if (first == shutdown)
+            {
+                // Stopped on its own: surface a failure (caught above) or exit cleanly.
+                await shutdown.ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            await server.StopAsync().ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+    }
+}

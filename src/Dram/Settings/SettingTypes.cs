@@ -1,0 +1,62 @@
+using System.Globalization;
+using Dram.Server.Hosting;
+
+namespace Dram.Cli.Settings;
+
+/// <summary>The value types settings are declared with.</summary>
+internal static class SettingTypes
+{
+    public static SettingType<string> App { get; } = new("module:attribute", "APP", AppSpec.Validate);
+
+    public static SettingType<string> Bind { get; } = new("HOST:PORT", "HOST:PORT",
+        static raw => BindAddress.TryParse(raw, out _, out var error) ? raw : throw new SettingValueException(error));
+
+    public static SettingType<long> Size { get; } = new("size in bytes (K, M, G, T suffixes are powers of 1024)", "BYTES", ByteSize.Parse);
+
+    public static SettingType<bool> Boolean { get; } = new("boolean", "", ParseBoolean);
+
+    /// <summary>A directory that must exist when dram starts.</summary>
+    public static SettingType<string> ExistingDirectory { get; } = new("path to an existing directory", "DIR", raw =>
+        Directory.Exists(NonEmpty(raw)) ? raw : throw new SettingValueException("no such directory"));
+
+    /// <summary>A path checked only for being non-empty; whoever uses it reports a better error than "not found".</summary>
+    public static SettingType<string> FilePath { get; } = new("path", "PATH", NonEmpty);
+
+    /// <summary>A directory that may not exist yet (Python skips missing sys.path entries too).</summary>
+    public static SettingType<string> DirectoryPath { get; } = new("directory path", "DIR", NonEmpty);
+
+    public static SettingType<int> Integer(int min, int max) => new(
+        $"integer from {min} to {max}",
+        "N",
+        raw => int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new SettingValueException($"must be an integer from {min} to {max}"));
+
+    /// <summary>One of a fixed set of names, matched case-insensitively.</summary>
+    public static SettingType<T> Choice<T>(string metavar, params (string Name, T Value)[] choices)
+    {
+        var names = string.Join(", ", choices.Select(c => c.Name));
+        return new($"one of {names}", metavar, raw =>
+        {
+            foreach (var (name, value) in choices)
+            {
+                if (string.Equals(name, raw, StringComparison.OrdinalIgnoreCase))
+                {
+                    return value;
+                }
+            }
+
+            throw new SettingValueException("must be one of " + names);
+        });
+    }
+
+    private static string NonEmpty(string raw) => raw.Length > 0 ? raw : throw new SettingValueException("must not be empty");
+
+    // The spellings people use in environment files and container specs.
+    private static bool ParseBoolean(string raw) => raw.ToUpperInvariant() switch
+    {
+        "1" or "TRUE" or "YES" => true,
+        "0" or "FALSE" or "NO" => false,
+        _ => throw new SettingValueException("must be one of 1, 0, true, false, yes, no"),
+    };
+}
