@@ -41,7 +41,10 @@ public sealed record PythonInstallation(
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("-I");
+        // -E -s: ignore PYTHON* variables and the user site, so the answer describes the
+        // installation itself (and old interpreters still understand the flags).
+        start.ArgumentList.Add("-E");
+        start.ArgumentList.Add("-s");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Probe);
 
@@ -113,6 +116,19 @@ public sealed record PythonInstallation(
         ];
         // A static-only build (no --enable-shared) has no .so to embed, whatever its LIBDIR holds.
         return shared ? candidates.FirstOrDefault(File.Exists) : null;
+    }
+
+    /// <summary>The oldest CPython Dram embeds: PyObject_VectorcallDict and METH_FASTCALL|METH_KEYWORDS are 3.9's.</summary>
+    public static readonly Version Oldest = new(3, 9);
+
+    /// <summary>Fails when the version is too old to embed.</summary>
+    public void RequireSupportedVersion()
+    {
+        if (new Version(Major, Minor) < Oldest)
+        {
+            throw new PythonLoadException(
+                $"Python {Version} at {Executable} is not supported; Dram embeds CPython {Oldest} or newer");
+        }
     }
 
     /// <summary>Fails with the package to install when the interpreter has no shared library.</summary>

@@ -110,6 +110,7 @@ public sealed class PythonRuntime
 
     private unsafe void Start(Action<string, string> output)
     {
+        Installation.RequireSupportedVersion();
         LibPython.Load(Installation.RequireLibrary());
         CApiOptional.Resolve();
         Py.Resolve();
