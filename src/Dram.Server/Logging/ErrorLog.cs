@@ -80,11 +80,13 @@ internal sealed class ErrorLog : ILoggerProvider
     private sealed class Logger(ErrorLog log, string category) : ILogger
     {
         /// <summary>
-        /// Kestrel reports a body shorter than its Content-Length as an application error; Dram has
-        /// already logged it with the request line, so Kestrel's copy would only add noise.
+        /// Kestrel reports a body shorter than its Content-Length, and a request that ended
+        /// unfinished, as application errors; Dram has already logged both with the request line
+        /// and the Python traceback, so Kestrel's copy would only add noise.
         /// </summary>
         private static bool IsDuplicate(Exception? exception) =>
-            exception is InvalidOperationException e && e.Message.StartsWith("Response Content-Length mismatch", StringComparison.Ordinal);
+            exception is Wsgi.ResponseIncompleteException
+            || (exception is InvalidOperationException e && e.Message.StartsWith("Response Content-Length mismatch", StringComparison.Ordinal));
 
         // Framework categories log at Information about things Dram reports itself
         // ("Now listening on"), so they are shown from Warning up unless debugging. The generic

@@ -29,3 +29,16 @@ internal sealed class ResponseCompleteException : Exception
 
     public ResponseCompleteException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>
+/// Faults a request's completion so Kestrel ends the response unfinished (no final chunk, keep-alive
+/// off). Dram has already logged why; the error log does not repeat Kestrel's report of it.
+/// </summary>
+internal sealed class ResponseIncompleteException : Exception
+{
+    public ResponseIncompleteException() : base("the app failed after the response started") { }
+
+    public ResponseIncompleteException(string message) : base(message) { }
+
+    public ResponseIncompleteException(string message, Exception inner) : base(message, inner) { }
+}

@@ -18,6 +18,7 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _handle;
+    private bool _endIncomplete;
 
     public WsgiRequest(HttpContext context, WsgiApp app, ILogger logger)
     {
@@ -75,7 +76,14 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
             }
 
             WsgiCallbacks.Requests.Remove(_handle);
-            _done.TrySetResult();
+            if (_endIncomplete)
+            {
+                _done.TrySetException(new ResponseIncompleteException());
+            }
+            else
+            {
+                _done.TrySetResult();
+            }
         }
     }
 
@@ -87,6 +95,26 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
         using var environ = _app.Environ.Build(_context, target, input.Borrow(), DroppedHeader);
         using var startResponse = WsgiCallbacks.StartResponse.Bind(_handle);
         return Py.Call(_app.Callable.Borrow(), environ.Borrow(), startResponse.Borrow());
+    }
+
+    /// <summary>
+    /// Ends the response unfinished: flushes what is buffered, then faults <see cref="Completion"/>.
+    /// Kestrel treats a failure after the response started by sending nothing more (no final
+    /// chunk) and closing the connection once its output is written; <c>HttpContext.Abort</c>
+    /// would instead reset the connection and lose output not yet on the socket.
+    /// </summary>
+    private void EndIncomplete()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (ClientDisconnectedException)
+        {
+            // Nothing left to deliver to.
+        }
+
+        _endIncomplete = true;
     }
 
     private void DroppedHeader(string name) => Log.DroppedUnderscoreHeader(_logger, name);
@@ -109,8 +137,10 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
 
     /// <summary>
     /// An error before the response started becomes a 500 (or the status the body reader chose,
-    /// such as 413) with a short page and no traceback for the client; after it started, the
-    /// connection is aborted so the client cannot mistake a truncated body for a whole one.
+    /// such as 413) with a short page and no traceback for the client. After it started, what the
+    /// app already produced is still delivered (PEP 3333: a yielded block must be sent), then the
+    /// connection closes without completing the body (no final chunk, or fewer bytes than
+    /// Content-Length), so the client cannot mistake a truncated body for a whole one.
     /// </summary>
     private void Fail(string detail, bool invalidResponse)
     {
@@ -129,7 +159,7 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
 
         if (_headersSent || _context.Response.HasStarted)
         {
-            _context.Abort();
+            EndIncomplete();
             return;
         }
 

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Dram.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Dram.Tests.Wsgi;
+
+/// <summary>Requests run on up to Threads Python threads at once (tests/apps/wsgi_sleep.py).</summary>
+[Collection(UsesPython.Name)]
+public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper output)
+{
+    private const string App = "wsgi_sleep:app";
+
+    private async Task<TimeSpan> EightSleepsAsync(string url)
+    {
+        // Warm up: connections and at least one Python thread exist before timing.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => python.Http.GetStringAsync(new Uri(url + "/quick"))));
+        var clock = Stopwatch.StartNew();
+        var bodies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => python.Http.GetStringAsync(new Uri(url + "/sleep?s=0.5"))));
+        clock.Stop();
+        output.WriteLine($"8 sleeps of 0.5 s took {clock.Elapsed.TotalSeconds:F3} s");
+        Assert.All(bodies, b => Assert.StartsWith("slept in ", b, StringComparison.Ordinal));
+        return clock.Elapsed;
+    }
+
+    [Fact]
+    public async Task SleepingApp_EightThreads_EightRequestsOverlap()
+    {
+        var url = await python.UrlAsync(App, threads: 8);
+        var elapsed = await EightSleepsAsync(url);
+        Assert.True(elapsed < TimeSpan.FromSeconds(1.5), $"8 requests sleeping 0.5 s took {elapsed.TotalSeconds:F2} s with 8 threads");
+    }
+
+    [Fact]
+    public async Task SleepingApp_TwoThreads_AtMostTwoAtOnce()
+    {
+        var url = await python.UrlAsync(App, threads: 2);
+        var elapsed = await EightSleepsAsync(url);
+        // 8 sleeps of 0.5 s two at a time take 2 s; one at a time would take 4 s.
+        Assert.True(elapsed >= TimeSpan.FromSeconds(1.9), $"8 requests sleeping 0.5 s took only {elapsed.TotalSeconds:F2} s with 2 threads");
+        Assert.True(elapsed < TimeSpan.FromSeconds(3.5), $"8 requests sleeping 0.5 s took {elapsed.TotalSeconds:F2} s with 2 threads");
+    }
+
+    [Fact]
+    public async Task BlockedRequest_OtherRequests_StillServed()
+    {
+        var url = await python.UrlAsync(App, threads: 8);
+        var id = AppControl.NewId();
+        var blocked = python.Http.GetStringAsync(new Uri($"{url}/block?id={id}"));
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            for (var i = 0; i < 5; i++)
+            {
+                using var response = await python.Http.GetAsync(new Uri(url + "/quick"), quick.Token);
+                Assert.Equal("quick", await response.Content.ReadAsStringAsync(quick.Token));
+            }
+
+            Assert.False(blocked.IsCompleted);
+        }
+        finally
+        {
+            await python.Http.ReleaseAsync(url, id);
+        }
+
+        Assert.Equal("released", await blocked);
+    }
+}

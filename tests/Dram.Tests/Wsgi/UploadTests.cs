@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Dram.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Dram.Tests.Wsgi;
+
+/// <summary>Large request bodies: streamed with bounded memory, and refused over the limit.</summary>
+[Collection(UsesPython.Name)]
+public sealed class UploadTests(PythonFixture python, ITestOutputHelper output)
+{
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>A body generated on the fly from one reused buffer, hashed as it is sent.</summary>
+    private sealed class GeneratedContent : HttpContent
+    {
+        private readonly long _length;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public GeneratedContent(long length)
+        {
+            _length = length;
+            Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            Headers.ContentLength = length;
+        }
+
+        public string Sha256 => Convert.ToHexStringLower(_hash.GetCurrentHash());
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var block = new byte[MiB];
+            new Random(1234).NextBytes(block);
+            for (long sent = 0; sent < _length; sent += block.Length)
+            {
+                var size = (int)Math.Min(block.Length, _length - sent);
+                block[0] = (byte)(sent / MiB); // every block differs a little
+                _hash.AppendData(block, 0, size);
+                await stream.WriteAsync(block.AsMemory(0, size)).ConfigureAwait(false);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _length;
+            return true;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
+    public async Task Upload_512MiB_ServerMemoryStaysBounded()
+    {
+        var url = await python.UrlAsync("wsgi_echo:app");
+        await python.Http.GetStringAsync(new Uri(url + "/warm-up"));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        var before = ProcessMemory.Rss;
+        var peakReset = ProcessMemory.TryResetPeak();
+        long peak;
+        using var content = new GeneratedContent(512 * MiB);
+        string text;
+        await using (var sampler = new ProcessMemory.Sampler())
+        {
+            using var response = await python.Http.PostAsync(new Uri(url + "/upload"), content);
+            text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+            peak = sampler.Peak;
+        }
+
+        if (peakReset)
+        {
+            peak = Math.Max(peak, ProcessMemory.Read("VmHWM"));
+        }
+
+        var input = AppControl.Json(text).GetProperty("input");
+        Assert.Equal(512 * MiB, input.GetProperty("length").GetInt64());
+        Assert.Equal(content.Sha256, input.GetProperty("sha256").GetString());
+        var growth = peak - before;
+        output.WriteLine($"RSS before {before / MiB} MiB, peak {peak / MiB} MiB (VmHWM reset: {peakReset}), growth {growth / MiB} MiB");
+        Assert.True(growth < 150 * MiB,
+            $"RSS grew by {growth / MiB} MiB while a 512 MiB body streamed through (before {before / MiB} MiB, peak {peak / MiB} MiB)");
+    }
+
+    [Fact]
+    public async Task Upload_ContentLengthOverLimit_Gets413()
+    {
+        var url = await python.UrlAsync("wsgi_echo:app", maxRequestBody: MiB);
+        await using var connection = await RawConnection.OpenAsync(url);
+        await connection.SendAsync(RawRequests.Request("POST", url, "/too-big", $"Content-Length: {2 * MiB}"));
+        await connection.SendAsync(new byte[64 * 1024]);
+
+        var response = await connection.ReadResponseAsync();
+        Assert.Equal(413, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_ChunkedOverLimit_Gets413()
+    {
+        var url = await python.UrlAsync("wsgi_echo:app", maxRequestBody: MiB);
+        await using var connection = await RawConnection.OpenAsync(url);
+        await connection.SendAsync(RawRequests.Request("POST", url, "/too-big-chunked", "Transfer-Encoding: chunked"));
+
+        // Send in the background: the server may answer and close before the body is all sent.
+        var block = new byte[64 * 1024];
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 0; i < 32; i++)
+                {
+                    await connection.SendAsync($"{block.Length:x}\r\n");
+                    await connection.SendAsync(block);
+                    await connection.SendAsync("\r\n");
+                }
+
+                await connection.SendAsync("0\r\n\r\n");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The server stopped reading: expected once it has refused the body.
+            }
+        });
+
+        var response = await connection.ReadResponseAsync();
+        Assert.Equal(413, response.StatusCode);
+        await sending;
+    }
+
+    [Fact]
+    public async Task Upload_UnderLimit_Accepted()
+    {
+        var url = await python.UrlAsync("wsgi_echo:app", maxRequestBody: MiB);
+        using var content = new ByteArrayContent(new byte[MiB - 1]);
+        using var response = await python.Http.PostAsync(new Uri(url + "/fits"), content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var input = AppControl.Json(await response.Content.ReadAsStringAsync()).GetProperty("input");
+        Assert.Equal(MiB - 1, input.GetProperty("length").GetInt64());
+    }
+}
