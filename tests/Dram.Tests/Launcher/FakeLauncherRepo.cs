@@ -53,6 +53,15 @@ internal sealed class FakeLauncherRepo : IDisposable
         echo "fake-build: done"
         """;
 
+    /// <summary>
+    /// Moves the last build's stamp a minute into the past, so any change made
+    /// now (a file added or deleted, which touches its directory) is newer.
+    /// </summary>
+    public void BackdateBuild() => LauncherTestSupport.BackdateBuild(Root);
+
+    /// <summary>Makes a file newer than the last build (see <see cref="LauncherTestSupport.TouchAfterBuild"/>).</summary>
+    public void Touch(string relative) => LauncherTestSupport.TouchAfterBuild(Root, PathOf(relative));
+
     public FakeLauncherRepo()
     {
         WorkDirectory = LauncherTestSupport.CreateTempDirectory("dram-launcher");

@@ -160,7 +160,7 @@ public sealed partial class LauncherRealBuildTests : IClassFixture<RealBuildCopy
     public async Task Version_SourceTouched_RebuildsOnceWithSdk()
     {
         WriteSpyDotnet();
-        await LauncherTestSupport.TouchAsync(Path.Combine(_copy.Root, "src", "Dram", "Program.cs"));
+        LauncherTestSupport.TouchAfterBuild(_copy.Root, Path.Combine(_copy.Root, "src", "Dram", "Program.cs"));
 
         var rebuilt = await RunWithSpyAsync();
         var callsAfterRebuild = LauncherTestSupport.ReadLines(DotnetLog);

@@ -69,14 +69,19 @@ internal static class LauncherTestSupport
         UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
     /// <summary>
-    /// Gives <paramref name="path"/> a modification time after anything the
-    /// launcher wrote before now, even on a clock with coarse ticks.
+    /// Makes <paramref name="path"/> newer than the last build of the launcher
+    /// in <paramref name="repoRoot"/> by one tick of the file clock (100 ns):
+    /// newer than that build's stamp, older than the next build's, with no
+    /// waiting for the clock to move on.
     /// </summary>
-    public static async Task TouchAsync(string path)
-    {
-        await Task.Delay(50);
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
-    }
+    public static void TouchAfterBuild(string repoRoot, string path) =>
+        File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(StampOf(repoRoot)).AddTicks(1));
+
+    private static string StampOf(string repoRoot) => Path.Combine(repoRoot, "artifacts", "launcher", "stamp");
+
+    /// <summary>Moves the last build's stamp a minute into the past.</summary>
+    public static void BackdateBuild(string repoRoot) =>
+        File.SetLastWriteTimeUtc(StampOf(repoRoot), DateTime.UtcNow.AddMinutes(-1));
 
     /// <summary>Lines of a log file, or none when it does not exist.</summary>
     public static string[] ReadLines(string path) =>

@@ -84,7 +84,7 @@ public sealed class LauncherTests : IDisposable
     {
         await _repo.BuildAsync();
 
-        await LauncherTestSupport.TouchAsync(_repo.PathOf(input));
+        _repo.Touch(input);
 
         Assert.Equal("build", await _repo.DryRunAsync());
         var result = await _repo.RunAsync("--version");
@@ -100,7 +100,7 @@ public sealed class LauncherTests : IDisposable
     {
         await _repo.BuildAsync();
 
-        await LauncherTestSupport.TouchAsync(_repo.PathOf(file));
+        _repo.Touch(file);
 
         Assert.Equal("up-to-date", await _repo.DryRunAsync());
     }
@@ -109,7 +109,7 @@ public sealed class LauncherTests : IDisposable
     public async Task Run_SourceFileAddedWithOldTime_Rebuilds()
     {
         await _repo.BuildAsync();
-        await Task.Delay(50);
+        _repo.BackdateBuild();
 
         var added = _repo.PathOf("src/Dram.Server/Added.cs");
         File.WriteAllText(added, "// new\n");
@@ -122,7 +122,7 @@ public sealed class LauncherTests : IDisposable
     public async Task Run_SourceFileDeleted_Rebuilds()
     {
         await _repo.BuildAsync();
-        await Task.Delay(50);
+        _repo.BackdateBuild();
 
         File.Delete(_repo.PathOf("src/Dram/Cli/Options.cs"));
 
@@ -180,7 +180,7 @@ public sealed class LauncherTests : IDisposable
     public async Task Run_AfterFailedBuild_TriesAgain()
     {
         await _repo.BuildAsync();
-        await LauncherTestSupport.TouchAsync(_repo.PathOf("src/Dram/Program.cs"));
+        _repo.Touch("src/Dram/Program.cs");
         var failed = await _repo.RunInAsync(_repo.WorkDirectory, ["--version"], ("FAKE_BUILD_FAIL", "1"));
         Assert.Equal(1, failed.ExitCode);
 
@@ -282,7 +282,7 @@ public sealed class LauncherTests : IDisposable
         // This start builds (so takes the build lock), then runs the server.
         using var server = _repo.Start(["serve"], null, ("FAKE_APP_SLEEP", "60"));
         await server.WaitForStdoutLineAsync(l => l.StartsWith("args=", StringComparison.Ordinal), s_timeout);
-        await LauncherTestSupport.TouchAsync(_repo.PathOf("src/Dram/Program.cs"));
+        _repo.Touch("src/Dram/Program.cs");
 
         // Were the build lock inherited by the running server, this would wait a minute.
         var result = await LauncherProcess.RunAsync(
