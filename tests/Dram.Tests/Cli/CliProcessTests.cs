@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Dram.Tests.Cli;
 
 /// <summary>Runs the built dram.dll as a real process, to check exit codes and that no stack trace reaches the user.</summary>
@@ -49,30 +47,7 @@ public class CliProcessTests
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunDramAsync(params string[] args)
     {
-        // DOTNET_HOST_PATH is set by the dotnet CLI for the processes it starts, such as the test host.
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(CliTestPaths.DramDll());
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // The developer's own DRAM_* variables must not change what these tests see.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("DRAM_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await DramProcess.RunAsync(args);
+        return (result.Code, result.Stdout, result.Stderr);
     }
 }

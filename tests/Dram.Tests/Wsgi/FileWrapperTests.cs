@@ -52,6 +52,34 @@ public sealed class FileWrapperTests(PythonFixture python) : IDisposable
     }
 
     [Fact]
+    public async Task FileWrapper_SlowClient_OtherRequestsRunMeanwhile()
+    {
+        // While a file goes out to a client that reads nothing, the sending thread waits in .NET
+        // with the GIL released: another request's Python runs at once. Were the bytes sent through
+        // Python, or the GIL held while waiting, the second request would wait for the first.
+        var url = await python.UrlAsync(App);
+        var path = Path.Combine(_dir, "large-sparse.bin");
+        await using (var file = File.Create(path))
+        {
+            file.SetLength(256L * 1024 * 1024); // far beyond what the socket buffers can take
+        }
+
+        var id = AppControl.NewId();
+        await using var stalled = await RawConnection.OpenAsync(url);
+        await stalled.SendAsync(RawRequests.Get(url, $"/file?id={id}&length=1&path={Uri.EscapeDataString(path)}"));
+        Assert.True(await stalled.WaitForDataAsync(TimeSpan.FromSeconds(10)), "the file response never started");
+
+        using var other = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var body = await python.Http.GetByteArrayAsync(new Uri($"{url}/no-fileno?id={AppControl.NewId()}&size=10"), other.Token);
+        Assert.Equal(10, body.Length);
+
+        await stalled.DisposeAsync();
+        var records = await python.Http.WaitForRecordAsync(url, id, "close");
+        Assert.DoesNotContain("read", records);
+        Assert.Contains("close", records);
+    }
+
+    [Fact]
     public async Task FileWrapper_EmptyFile_EmptyBodyAndClosed()
     {
         // An empty file carries no bytes, so the server may read() it through Python (it does, to
