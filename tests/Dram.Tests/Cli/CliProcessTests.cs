@@ -48,6 +48,6 @@ public class CliProcessTests
     private static async Task<(int Code, string Stdout, string Stderr)> RunDramAsync(params string[] args)
     {
         var result = await DramProcess.RunAsync(args);
-        return (result.Code, result.Stdout, result.Stderr);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }

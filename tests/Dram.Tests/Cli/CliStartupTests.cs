@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Dram.Tests.Support;
 
 namespace Dram.Tests.Cli;
 
@@ -38,7 +38,7 @@ public sealed class CliStartupTests : IDisposable
 
         var result = await DramProcess.RunAsync("--python", python, "samples.hello:app");
 
-        Assert.Equal(2, result.Code);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("dram: error: Python 3.11.2 at /opt/static/bin/python3.11 has no shared library", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("install Debian package libpython3.11", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
@@ -52,7 +52,7 @@ public sealed class CliStartupTests : IDisposable
 
         var result = await DramProcess.RunAsync("--python", python, "samples.hello:app");
 
-        Assert.Equal(2, result.Code);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("Python 3.8.18 at /opt/old/bin/python3.8 is not supported", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
     }
@@ -62,7 +62,7 @@ public sealed class CliStartupTests : IDisposable
     {
         var result = await DramProcess.RunAsync("--python", Path.Combine(_dir, "missing-python"), "samples.hello:app");
 
-        Assert.Equal(2, result.Code);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("cannot run Python interpreter", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("no such file", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
@@ -73,7 +73,7 @@ public sealed class CliStartupTests : IDisposable
     {
         var result = await DramProcess.RunAsync("--python", Python, "--chdir", Apps, "-b", "127.0.0.1:0", "wsgi_import_raises:app");
 
-        Assert.Equal(3, result.Code);
+        Assert.Equal(3, result.ExitCode);
         Assert.Contains("dram: error: cannot load app wsgi_import_raises:app: RuntimeError: dram-test import failure marker", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("Traceback (most recent call last):", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("wsgi_import_raises.py", result.Stderr, StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class CliStartupTests : IDisposable
     {
         var result = await DramProcess.RunAsync("--python", Python, "--chdir", Apps, "-b", "127.0.0.1:0", "no_such_module_here:app");
 
-        Assert.Equal(3, result.Code);
+        Assert.Equal(3, result.ExitCode);
         Assert.Contains("dram: error: cannot load app no_such_module_here:app: no module named 'no_such_module_here'", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Traceback", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
@@ -100,7 +100,7 @@ public sealed class CliStartupTests : IDisposable
 
         var result = await DramProcess.RunAsync("--python", Python, "--chdir", Apps, "-b", $"127.0.0.1:{port}", "wsgi_echo:app");
 
-        Assert.Equal(1, result.Code);
+        Assert.Equal(1, result.ExitCode);
         Assert.Contains($"dram: error: cannot listen: address already in use (127.0.0.1:{port})", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
     }
@@ -117,13 +117,11 @@ public sealed class CliStartupTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(url + "/ready"))).StatusCode);
         }
 
-        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        var kill = await ChildProcess.RunAsync("kill", ["-" + signal, process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], CliTestPaths.RepoRoot);
+        Assert.Equal(0, kill.ExitCode);
 
         var result = await process.WaitForExitAsync();
-        Assert.Equal(0, result.Code);
+        Assert.Equal(0, result.ExitCode);
         Assert.Contains("[INFO] Shutting down", result.Stderr, StringComparison.Ordinal);
         result.AssertNoStackTrace();
     }

@@ -1,3 +1,5 @@
+using Dram.Tests.Support;
+
 namespace Dram.Tests.Launcher;
 
 /// <summary>
@@ -142,14 +144,14 @@ internal sealed class FakeLauncherRepo : IDisposable
         return environment;
     }
 
-    public LauncherProcess Start(string[] arguments, string? workingDirectory = null, params (string Name, string? Value)[] extra) =>
-        LauncherProcess.Start(Launcher, arguments, workingDirectory ?? WorkDirectory, Environment(extra));
+    public ChildProcess Start(string[] arguments, string? workingDirectory = null, params (string Name, string? Value)[] extra) =>
+        ChildProcess.Start(Launcher, arguments, workingDirectory ?? WorkDirectory, Environment(extra));
 
-    public Task<LauncherRunResult> RunAsync(params string[] arguments) =>
+    public Task<ChildProcessResult> RunAsync(params string[] arguments) =>
         RunInAsync(WorkDirectory, arguments);
 
-    public Task<LauncherRunResult> RunInAsync(string workingDirectory, string[] arguments, params (string Name, string? Value)[] extra) =>
-        LauncherProcess.RunAsync(Launcher, arguments, workingDirectory, Environment(extra), TimeSpan.FromSeconds(60));
+    public Task<ChildProcessResult> RunInAsync(string workingDirectory, string[] arguments, params (string Name, string? Value)[] extra) =>
+        ChildProcess.RunAsync(Launcher, arguments, workingDirectory, Environment(extra), TimeSpan.FromSeconds(60));
 
     /// <summary>What <c>DRAM_LAUNCHER_DRY_RUN=1 ./dram</c> says: "build" or "up-to-date".</summary>
     public async Task<string> DryRunAsync()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Dram.Tests.Support;
 
 namespace Dram.Tests.Launcher;
 
@@ -26,7 +27,7 @@ public sealed class RealBuildCopyFixture : IAsyncLifetime
     public string Launcher => Path.Combine(Root, "dram");
 
     /// <summary>The first <c>./dram --version</c>, which built the copy.</summary>
-    internal LauncherRunResult InitialRun { get; private set; } = null!;
+    internal ChildProcessResult InitialRun { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -43,7 +44,7 @@ public sealed class RealBuildCopyFixture : IAsyncLifetime
         LauncherTestSupport.MakeExecutable(Launcher);
 
         // As a user would start it: the real dotnet on PATH, no DOTNET_ROOT.
-        InitialRun = await LauncherProcess.RunAsync(
+        InitialRun = await ChildProcess.RunAsync(
             Launcher, ["--version"], WorkDirectory,
             new Dictionary<string, string?>
             {
@@ -117,7 +118,7 @@ public sealed partial class LauncherRealBuildTests : IClassFixture<RealBuildCopy
             exit {GuardExitCode}
             """);
 
-        var result = await LauncherProcess.RunAsync(
+        var result = await ChildProcess.RunAsync(
             _copy.Launcher, ["--version"], _bin, Environment(), TimeSpan.FromMinutes(1));
 
         Assert.Empty(LauncherTestSupport.ReadLines(DotnetLog));
@@ -126,14 +127,14 @@ public sealed partial class LauncherRealBuildTests : IClassFixture<RealBuildCopy
     }
 
     [Fact]
-    public async Task Version_UpToDateBuild_ServerBinaryRunsInLauncherProcess()
+    public async Task Version_UpToDateBuild_ServerBinaryRunsInChildProcess()
     {
         var strace = s_straceLocations.FirstOrDefault(File.Exists);
         Assert.True(strace is not null, "strace is missing: ./test installs it (tests/debian-packages.txt)");
         var tracePrefix = Path.Combine(_bin, "trace");
 
         // -ff: one file per process, named trace.<pid>, so no line is split.
-        var result = await LauncherProcess.RunAsync(
+        var result = await ChildProcess.RunAsync(
             strace, ["-ff", "-qq", "-s", "4096", "-e", "trace=execve", "-o", tracePrefix, _copy.Launcher, "--version"],
             _bin, Environment(), TimeSpan.FromMinutes(1));
         Assert.DoesNotContain("dram:", result.Stderr, StringComparison.Ordinal);
@@ -179,7 +180,7 @@ public sealed partial class LauncherRealBuildTests : IClassFixture<RealBuildCopy
         WriteSpyDotnet();
         var broken = Path.Combine(_copy.Root, "src", "Dram", "LauncherTestBroken.cs");
         await File.WriteAllTextAsync(broken, "namespace Dram.Cli;\ninternal static class Broken { int }\n");
-        LauncherRunResult failed;
+        ChildProcessResult failed;
         try
         {
             failed = await RunWithSpyAsync();
@@ -215,8 +216,8 @@ public sealed partial class LauncherRealBuildTests : IClassFixture<RealBuildCopy
             exec '{LauncherTestSupport.DotnetExecutable}' "$@"
             """);
 
-    private Task<LauncherRunResult> RunWithSpyAsync() =>
-        LauncherProcess.RunAsync(_copy.Launcher, ["--version"], _bin, Environment(), TimeSpan.FromMinutes(5));
+    private Task<ChildProcessResult> RunWithSpyAsync() =>
+        ChildProcess.RunAsync(_copy.Launcher, ["--version"], _bin, Environment(), TimeSpan.FromMinutes(5));
 
     private static bool IsElf(string path)
     {

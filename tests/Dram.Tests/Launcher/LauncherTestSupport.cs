@@ -1,3 +1,5 @@
+
+
 namespace Dram.Tests.Launcher;
 
 /// <summary>Paths and small file helpers shared by the launcher tests.</summary>

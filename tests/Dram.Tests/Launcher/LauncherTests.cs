@@ -1,3 +1,5 @@
+using Dram.Tests.Support;
+
 namespace Dram.Tests.Launcher;
 
 /// <summary>
@@ -215,7 +217,7 @@ public sealed class LauncherTests : IDisposable
         var link = Path.Combine(links, "dram");
         File.CreateSymbolicLink(link, relativeLink);
 
-        var result = await LauncherProcess.RunAsync(link, ["--version"], links, _repo.Environment(), s_timeout);
+        var result = await ChildProcess.RunAsync(link, ["--version"], links, _repo.Environment(), s_timeout);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Single(_repo.BuildCalls);
@@ -224,7 +226,7 @@ public sealed class LauncherTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_AnyStart_ServerReplacesLauncherProcess()
+    public async Task Run_AnyStart_ServerReplacesChildProcess()
     {
         await _repo.BuildAsync();
 
@@ -236,7 +238,7 @@ public sealed class LauncherTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_FirstStartWithBuild_ServerReplacesLauncherProcess()
+    public async Task Run_FirstStartWithBuild_ServerReplacesChildProcess()
     {
         using var process = _repo.Start(["serve"]);
         var result = await process.WaitForExitAsync(s_timeout);
@@ -253,7 +255,7 @@ public sealed class LauncherTests : IDisposable
         using var process = _repo.Start(["serve"], null, ("FAKE_APP_SLEEP", "60"));
         await process.WaitForStdoutLineAsync(l => l.StartsWith("args=", StringComparison.Ordinal), s_timeout);
 
-        var kill = await LauncherProcess.RunAsync("kill", ["-TERM", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], _repo.WorkDirectory);
+        var kill = await ChildProcess.RunAsync("kill", ["-TERM", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], _repo.WorkDirectory);
         Assert.True(kill.ExitCode == 0, kill.ToString());
         var result = await process.WaitForExitAsync(TimeSpan.FromSeconds(20));
 
@@ -285,7 +287,7 @@ public sealed class LauncherTests : IDisposable
         _repo.Touch("src/Dram/Program.cs");
 
         // Were the build lock inherited by the running server, this would wait a minute.
-        var result = await LauncherProcess.RunAsync(
+        var result = await ChildProcess.RunAsync(
             _repo.Launcher, ["--version"], _repo.WorkDirectory, _repo.Environment(), TimeSpan.FromSeconds(20));
 
         Assert.True(result.ExitCode == 0, result.ToString());

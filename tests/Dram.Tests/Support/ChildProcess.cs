@@ -1,13 +1,20 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Dram.Tests.Launcher;
+namespace Dram.Tests.Support;
 
-/// <summary>What a finished launcher (or other script) run left behind.</summary>
-internal sealed record LauncherRunResult(int Pid, int ExitCode, string Stdout, string Stderr)
+/// <summary>What a finished child process left behind.</summary>
+internal sealed record ChildProcessResult(int Pid, int ExitCode, string Stdout, string Stderr)
 {
     public override string ToString() =>
         $"pid {Pid}, exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+
+    /// <summary>A .NET stack trace has lines starting with "   at "; a user must never see one.</summary>
+    public void AssertNoStackTrace()
+    {
+        Assert.DoesNotContain("   at ", Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", Stdout, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>
@@ -15,14 +22,15 @@ internal sealed record LauncherRunResult(int Pid, int ExitCode, string Stdout, s
 /// line, so a test can wait for a line while it still runs, and which is killed
 /// (with its descendants) on dispose.
 /// </summary>
-internal sealed class LauncherProcess : IDisposable
+internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly object _gate = new();
+    private readonly List<(bool Stderr, Func<string, bool> Predicate, TaskCompletionSource<string> Found)> _waiters = [];
 
-    private LauncherProcess(Process process) => _process = process;
+    private ChildProcess(Process process) => _process = process;
 
     public int Pid { get; private set; }
 
@@ -55,7 +63,7 @@ internal sealed class LauncherProcess : IDisposable
     /// as from a user's shell), with <paramref name="environment"/> applied on
     /// top: a null value removes a variable.
     /// </summary>
-    public static LauncherProcess Start(
+    public static ChildProcess Start(
         string fileName,
         IEnumerable<string> arguments,
         string workingDirectory,
@@ -100,9 +108,9 @@ internal sealed class LauncherProcess : IDisposable
         }
 
         var process = new Process { StartInfo = startInfo };
-        var result = new LauncherProcess(process);
-        process.OutputDataReceived += (_, e) => result.Append(result._stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => result.Append(result._stderr, e.Data);
+        var result = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => result.Append(stderr: false, e.Data);
+        process.ErrorDataReceived += (_, e) => result.Append(stderr: true, e.Data);
         process.Start();
         result.Pid = process.Id;
         process.StandardInput.Close();
@@ -112,7 +120,7 @@ internal sealed class LauncherProcess : IDisposable
     }
 
     /// <summary>Starts a process and waits for it to exit.</summary>
-    public static async Task<LauncherRunResult> RunAsync(
+    public static async Task<ChildProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         string workingDirectory,
@@ -127,7 +135,7 @@ internal sealed class LauncherProcess : IDisposable
     /// Waits for the process to exit and for both its streams to close; on
     /// timeout, kills it and throws with what it printed so far.
     /// </summary>
-    public async Task<LauncherRunResult> WaitForExitAsync(TimeSpan timeout)
+    public async Task<ChildProcessResult> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         try
@@ -141,38 +149,56 @@ internal sealed class LauncherProcess : IDisposable
                 $"{_process.StartInfo.FileName} did not finish within {timeout}.\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
         }
 
-        return new LauncherRunResult(Pid, _process.ExitCode, Stdout, Stderr);
+        return new ChildProcessResult(Pid, _process.ExitCode, Stdout, Stderr);
     }
 
     /// <summary>Waits until stdout has a line that satisfies <paramref name="predicate"/>.</summary>
-    public async Task<string> WaitForStdoutLineAsync(Func<string, bool> predicate, TimeSpan timeout)
+    public Task<string> WaitForStdoutLineAsync(Func<string, bool> predicate, TimeSpan timeout) =>
+        WaitForLineAsync(stderr: false, predicate, timeout);
+
+    /// <summary>Waits until stderr has a line that satisfies <paramref name="predicate"/>.</summary>
+    public Task<string> WaitForStderrLineAsync(Func<string, bool> predicate, TimeSpan timeout) =>
+        WaitForLineAsync(stderr: true, predicate, timeout);
+
+    /// <summary>
+    /// Completes with the first line (already printed, or printed later) that satisfies
+    /// <paramref name="predicate"/>; fails when the process exits without one or the time is up.
+    /// </summary>
+    private async Task<string> WaitForLineAsync(bool stderr, Func<string, bool> predicate, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
         {
-            var line = Stdout.Split('\n').FirstOrDefault(predicate);
-            if (line is not null)
+            var seen = (stderr ? _stderr : _stdout).ToString().Split('\n').FirstOrDefault(predicate);
+            if (seen is not null)
             {
-                return line;
+                return seen;
             }
 
-            if (_process.HasExited)
-            {
-                // All output is in once the streams have closed.
-                await WaitForExitAsync(timeout);
-                line = Stdout.Split('\n').FirstOrDefault(predicate);
-                return line ?? throw new InvalidOperationException(
-                    $"the process exited ({_process.ExitCode}) without printing the line awaited.\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(
-                    $"no awaited line within {timeout}.\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
-            }
-
-            await Task.Delay(20);
+            _waiters.Add((stderr, predicate, found));
         }
+
+        var exited = _process.WaitForExitAsync();
+        var first = await Task.WhenAny(found.Task, exited, Task.Delay(timeout));
+        if (first == found.Task)
+        {
+            return await found.Task;
+        }
+
+        if (first == exited)
+        {
+            // All output is in once the streams have closed.
+            await WaitForExitAsync(timeout);
+            if (found.Task.IsCompleted)
+            {
+                return await found.Task;
+            }
+
+            throw new InvalidOperationException(
+                $"the process exited ({_process.ExitCode}) without printing the line awaited.\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
+        }
+
+        throw new TimeoutException($"no awaited line within {timeout}.\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
     }
 
     public void Kill()
@@ -197,7 +223,7 @@ internal sealed class LauncherProcess : IDisposable
         _process.Dispose();
     }
 
-    private void Append(StringBuilder buffer, string? line)
+    private void Append(bool stderr, string? line)
     {
         if (line is null)
         {
@@ -206,7 +232,16 @@ internal sealed class LauncherProcess : IDisposable
 
         lock (_gate)
         {
-            buffer.Append(line).Append('\n');
+            (stderr ? _stderr : _stdout).Append(line).Append('\n');
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                var waiter = _waiters[i];
+                if (waiter.Stderr == stderr && waiter.Predicate(line))
+                {
+                    _waiters.RemoveAt(i);
+                    waiter.Found.TrySetResult(line);
+                }
+            }
         }
     }
 }
