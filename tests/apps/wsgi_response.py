@@ -1,4 +1,4 @@
-"""Response shapes: generators, write(), Content-Length right and wrong, HEAD/204/304, reasons.
+"""Response shapes: generators, write(), Content-Length right and wrong, HEAD/204/205/304, reasons.
 
 Conforming routes are wrapped in ``wsgiref.validate.validator``; routes that break the rules on
 purpose (a wrong Content-Length, a body on a 204, str chunks) are not.
@@ -97,17 +97,27 @@ def head_generated(environ, start_response):
 
 def status_no_body(environ, start_response):
     code = support.query(environ).get("code", "204")
-    reasons = {"204": "No Content", "304": "Not Modified"}
-    start_response("%s %s" % (code, reasons[code]), [("X-Dram-Status", code)])
+    start_response(_no_body_status(code), _no_body_headers(code))
     return [b""]
 
 
 def status_with_body(environ, start_response):
-    """A 204/304 whose app yields a body anyway: the server must not send it."""
+    """A 204/205/304 whose app yields a body anyway: the server must not send it."""
     code = support.query(environ).get("code", "204")
-    reasons = {"204": "No Content", "304": "Not Modified"}
-    start_response("%s %s" % (code, reasons[code]), [("X-Dram-Status", code)])
+    start_response(_no_body_status(code), _no_body_headers(code))
     return [b"BODY-THAT-MUST-NOT-BE-SENT"]
+
+
+def _no_body_status(code):
+    return "%s %s" % (code, {"204": "No Content", "205": "Reset Content", "304": "Not Modified"}[code])
+
+
+def _no_body_headers(code):
+    # wsgiref.validate exempts only 204 and 304 from Content-Type.
+    headers = [("X-Dram-Status", code)]
+    if code == "205":
+        headers.append(("Content-Type", "text/plain"))
+    return headers
 
 
 def custom_reason(environ, start_response):

@@ -17,6 +17,7 @@ internal sealed class EnvironBuilder
     // Unknown header names seen so far get a cached key too, up to this many, so a client
     // sending random names cannot grow the cache without bound.
     private const int MaxCachedHeaderKeys = 512;
+    private const int MaxCachedValues = 64;
 
     private readonly PyRef _template;
     private readonly Dictionary<string, PyRef> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
@@ -70,7 +71,7 @@ internal sealed class EnvironBuilder
         Py.SetItem(dict, k.Borrow(), value);
     }
 
-    /// <summary>A cached str for values that repeat (methods, protocols, schemes).</summary>
+    /// <summary>A str created once, for the template's fixed values.</summary>
     private PyRef Constant(string value)
     {
         if (!_constants.TryGetValue(value, out var cached))
@@ -82,16 +83,37 @@ internal sealed class EnvironBuilder
         return cached;
     }
 
+    /// <summary>
+    /// Sets a value that usually repeats (method, protocol, port) from a small cache. Values come
+    /// from the client, so the cache stops growing at <see cref="MaxCachedValues"/> entries and
+    /// anything new after that is created per request: made-up methods cannot grow memory.
+    /// </summary>
+    private void SetRepeating(PyBorrowed environ, PyRef key, string value)
+    {
+        if (_constants.TryGetValue(value, out var cached))
+        {
+            Py.SetItem(environ, key.Borrow(), cached.Borrow());
+        }
+        else if (_constants.Count < MaxCachedValues)
+        {
+            Py.SetItem(environ, key.Borrow(), Constant(value).Borrow());
+        }
+        else
+        {
+            Py.SetItem(environ, key.Borrow(), PyStr.FromLatin1(value));
+        }
+    }
+
     public PyRef Build(HttpContext context, RequestTarget target, PyBorrowed input, Action<string> droppedHeader)
     {
         var environ = Py.CopyDict(_template.Borrow());
         var e = environ.Borrow();
         var request = context.Request;
 
-        Py.SetItem(e, _requestMethod.Borrow(), Constant(request.Method).Borrow());
+        SetRepeating(e, _requestMethod, request.Method);
         Py.SetItem(e, _pathInfo.Borrow(), PyStr.FromLatin1(target.PathInfo));
         Py.SetItem(e, _queryString.Borrow(), PyStr.FromLatin1(target.Query));
-        Py.SetItem(e, _serverProtocol.Borrow(), Constant(request.Protocol).Borrow());
+        SetRepeating(e, _serverProtocol, request.Protocol);
         if (request.IsHttps)
         {
             Py.SetItem(e, _urlScheme.Borrow(), Constant("https").Borrow());
@@ -123,7 +145,7 @@ internal sealed class EnvironBuilder
         }
 
         Py.SetItem(e, _serverName.Borrow(), PyStr.FromLatin1(name));
-        Py.SetItem(e, _serverPort.Borrow(), Constant(port).Borrow());
+        SetRepeating(e, _serverPort, port);
     }
 
     private void SetRemote(PyBorrowed e, ConnectionInfo connection)

@@ -172,9 +172,10 @@ internal sealed partial class WsgiRequest
             headers.Connection = "close";
         }
 
-        // RFC 9110 §6.4.1: no content for HEAD, 1xx, 204 and 304; Kestrel refuses writes for 204/304.
-        _noBody = HttpMethods.IsHead(_context.Request.Method) || _statusCode < 200 || _statusCode is 204 or 304;
-        if (_declaredLength is { } length && _statusCode != 204 && _statusCode >= 200)
+        // RFC 9110 §6.4.1 and §15.3.6: no content for HEAD, 1xx, 204, 205 and 304; Kestrel refuses
+        // body writes for 204, 205 and 304.
+        _noBody = HttpMethods.IsHead(_context.Request.Method) || _statusCode < 200 || _statusCode is 204 or 205 or 304;
+        if (_declaredLength is { } length && _statusCode is >= 200 and not 204 and not 205)
         {
             response.ContentLength = length;
         }
@@ -182,7 +183,7 @@ internal sealed partial class WsgiRequest
         {
             response.ContentLength = known;
         }
-        else if (_knownLength is { } headLength && HttpMethods.IsHead(_context.Request.Method) && _statusCode is >= 200 and not 204 and not 304)
+        else if (_knownLength is { } headLength && HttpMethods.IsHead(_context.Request.Method) && _statusCode is >= 200 and not 204 and not 205 and not 304)
         {
             // HEAD: the length the GET would have had (RFC 9110 §9.3.2).
             response.ContentLength = headLength;

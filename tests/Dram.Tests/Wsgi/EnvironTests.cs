@@ -48,6 +48,22 @@ public sealed class EnvironTests(PythonFixture python)
     }
 
     [Fact]
+    public async Task Environ_ManyDistinctMethods_EachArrivesAsSent()
+    {
+        // Methods are tokens the client chooses (RFC 9110 §9.1); the server caches the common ones
+        // but must hand every one over exactly, however many different ones arrive.
+        var url = await python.UrlAsync(App);
+        for (var i = 0; i < 150; i++)
+        {
+            var method = $"CUSTOM{i}";
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri($"{url}/m"));
+            using var response = await python.Http.SendAsync(request);
+            var environ = AppControl.EchoEnviron(await response.Content.ReadAsStringAsync());
+            Assert.Equal(method, environ.Str("REQUEST_METHOD"));
+        }
+    }
+
+    [Fact]
     public async Task Environ_ThreadsAboveOne_MultithreadTrue()
     {
         var url = await python.UrlAsync(App, threads: 8);

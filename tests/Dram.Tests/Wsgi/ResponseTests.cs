@@ -159,7 +159,9 @@ public sealed class ResponseTests(PythonFixture python)
     [Theory]
     [InlineData("/status?code=204", 204)]
     [InlineData("/status?code=304", 304)]
+    [InlineData("/status?code=205", 205)]
     [InlineData("/status-body?code=204", 204)]
+    [InlineData("/status-body?code=205", 205)]
     [InlineData("/status-body?code=304", 304)]
     public async Task NoBodyStatus_AnyAppBody_NothingAfterHeaders(string target, int code)
     {
