@@ -54,7 +54,9 @@ internal sealed partial class WsgiRequest
             _knownLength = TotalLength(list, count);
         }
 
-        for (var i = 0; i < count; i++)
+        // The length is read again each step: a flush may release the GIL, and with it another
+        // thread could shrink the list.
+        for (var i = 0; i < Py.ListLength(list); i++)
         {
             WriteChunk(Py.ListItem(list, i), flush: false);
         }
