@@ -9,14 +9,22 @@ internal static partial class DramProcess
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Starts dram from the repository root, without the developer's own DRAM_* variables.</summary>
-    public static ChildProcess Start(params string[] args)
+    public static ChildProcess Start(params string[] args) => Start(new Dictionary<string, string?>(), args);
+
+    /// <summary>Starts dram with <paramref name="environment"/> applied (a null value removes a variable).</summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         // DOTNET_HOST_PATH is set by the dotnet CLI for the processes it starts, such as the test host.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+        var applied = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => k.StartsWith("DRAM_", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(k => k, string? (_) => null);
-        return ChildProcess.Start(dotnet, [CliTestPaths.DramDll(), .. args], CliTestPaths.RepoRoot, environment);
+        foreach (var (name, value) in environment)
+        {
+            applied[name] = value;
+        }
+
+        return ChildProcess.Start(dotnet, [CliTestPaths.DramDll(), .. args], CliTestPaths.RepoRoot, applied);
     }
 
     /// <summary>Runs dram to its exit.</summary>
