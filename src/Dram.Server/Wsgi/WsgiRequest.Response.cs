@@ -177,7 +177,16 @@ internal sealed partial class WsgiRequest
         // RFC 9110 §6.4.1 and §15.3.6: no content for HEAD, 1xx, 204, 205 and 304; Kestrel refuses
         // body writes for 204, 205 and 304.
         _noBody = HttpMethods.IsHead(_context.Request.Method) || _statusCode < 200 || _statusCode is 204 or 205 or 304;
-        if (_declaredLength is { } length && _statusCode is >= 200 and not 204 and not 205)
+        if (HttpMethods.IsConnect(_context.Request.Method) && _statusCode is >= 200 and < 300)
+        {
+            // RFC 9110 §9.3.6: after a 2xx to CONNECT the connection is a tunnel, with no framing
+            // (Kestrel refuses Content-Length there). Dram cannot tunnel, so what the app sends
+            // is the tunnel's data and the connection then closes.
+            _declaredLength = null;
+            _knownLength = null;
+            CloseAfterResponse();
+        }
+        else if (_declaredLength is { } length && _statusCode is >= 200 and not 204 and not 205)
         {
             response.ContentLength = length;
         }
