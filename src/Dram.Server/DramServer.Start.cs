@@ -169,6 +169,16 @@ public sealed partial class DramServer
             return Task.CompletedTask;
         }
 
+        if (RequestRules.Check(context.Request) is { } violation)
+        {
+            // Kestrel let it through, but the RFCs make it malformed or ambiguous: 400, and the
+            // connection closes (its framing cannot be trusted). The app never sees it.
+            Log.RequestRejected(logger, context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget, violation);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.Headers.Connection = "close";
+            return Task.CompletedTask;
+        }
+
         var request = new WsgiRequest(context, app, logger);
         pool.Enqueue(request);
         return request.Completion;

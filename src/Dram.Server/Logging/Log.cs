@@ -51,6 +51,9 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Debug, "Sent {Bytes} bytes of {File} from .NET without Python")]
     public static partial void FileSent(ILogger logger, long bytes, string file);
 
+    [LoggerMessage(23, LogLevel.Debug, "Rejected request {Method} {Target} with 400 before the app: {Reason}")]
+    public static partial void RequestRejected(ILogger logger, string method, string target, string reason);
+
     [LoggerMessage(30, LogLevel.Critical, "Internal error in Dram")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

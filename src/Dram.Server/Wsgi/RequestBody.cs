@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Dram.Python;
+using Dram.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Server.Wsgi;
 
@@ -184,6 +187,24 @@ internal sealed class RequestBody
         _reader.AdvanceTo(slice.End);
     }
 
+    /// <summary>
+    /// At the end of a chunked body, Kestrel has parsed its trailer section. A forbidden field
+    /// (RFC 9110 §6.5.1: Content-Length, Host, Transfer-Encoding...) or a control character makes
+    /// the request a 400 that closes the connection, as for a bad chunk. Trailers never reach
+    /// environ; an app that does not read the body to its end leaves them unchecked, and Kestrel
+    /// discards them while it drains the body after the response.
+    /// </summary>
+    private void CheckTrailers()
+    {
+        if (_context.Features.Get<IHttpRequestTrailersFeature>() is { Available: true } feature
+            && RequestRules.CheckTrailers(feature.Trailers) is { } field)
+        {
+            RejectedStatus = StatusCodes.Status400BadRequest;
+            _context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            throw new PyRaiseException(PyErrorKind.OSError, $"request body rejected: forbidden trailer field {field} (RFC 9110 §6.5.1)");
+        }
+    }
+
     /// <summary>Data from the pipe, waiting (without the GIL) when none is buffered; empty at the end.</summary>
     private ReadOnlySequence<byte> ReadSome()
     {
@@ -204,6 +225,10 @@ internal sealed class RequestBody
                     if (result.Buffer.IsEmpty)
                     {
                         _reader.AdvanceTo(result.Buffer.End);
+                        if (result.IsCompleted && _length is null)
+                        {
+                            CheckTrailers();
+                        }
                     }
 
                     return result.Buffer;
