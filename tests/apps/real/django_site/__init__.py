@@ -1,0 +1,1 @@
+"""A minimal Django project: the admin (login with CSRF and sessions), an upload, files, streams."""
