@@ -11,8 +11,19 @@ namespace Dram.Tests.Support;
 /// </summary>
 public sealed class PythonFixture : IAsyncLifetime
 {
-    /// <summary>Debian's interpreter (the python3 first on PATH may be a pyenv shim).</summary>
-    public const string Interpreter = "/usr/bin/python3";
+    /// <summary>The environment variable that chooses the interpreter (./test sets it for each matrix pass).</summary>
+    public const string InterpreterVariable = "DRAM_TEST_PYTHON";
+
+    /// <summary>The default: Debian's interpreter (the python3 first on PATH may be a pyenv shim).</summary>
+    public const string DefaultInterpreter = "/usr/bin/python3";
+
+    /// <summary>
+    /// The interpreter every server of this test process embeds: <c>$DRAM_TEST_PYTHON</c> when set,
+    /// else Debian's <c>/usr/bin/python3</c>. <see cref="Dram.Tests.Matrix.EmbeddedInterpreterTests"/>
+    /// names it (version and path) in the test output and checks it is the one really embedded.
+    /// </summary>
+    public static string Interpreter { get; } =
+        Environment.GetEnvironmentVariable(InterpreterVariable) is { Length: > 0 } chosen ? chosen : DefaultInterpreter;
 
     private readonly ConcurrentDictionary<string, Lazy<Task<DramServer>>> _servers = new();
 
