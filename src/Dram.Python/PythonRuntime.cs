@@ -77,6 +77,9 @@ public sealed class PythonRuntime
         return done.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Queues <paramref name="work"/> to run on py-main with the GIL held, without waiting for it.</summary>
+    public void PostToMainThread(Action work) => _mainThreadJobs.Add(work);
+
     private unsafe void MainThread(Action<string, string> output, TaskCompletionSource started)
     {
         try

@@ -69,6 +69,7 @@ public sealed partial class DramServer
             Urls = [.. web.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
         };
+        server.StartWatchdog(options, runtime, app);
         Log.Serving(logger, app.Name, options.Threads);
         foreach (var url in server.Urls)
         {
@@ -193,6 +194,7 @@ public sealed partial class DramServer
 
         Log.ShuttingDown(_logger);
         await _web.StopAsync(cancellationToken).ConfigureAwait(false);
+        _watchdog?.Dispose();
         _pool.Dispose();
         await _web.DisposeAsync().ConfigureAwait(false);
     }

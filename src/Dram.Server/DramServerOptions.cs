@@ -35,6 +35,46 @@ public sealed class DramServerOptions
     /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
     public long MaxRequestBody { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// A request still running Python after this long gets RequestTimeout raised in its thread
+    /// (504 if nothing was sent); <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a stopping server lets in-flight requests and open keep-alive connections finish
+    /// before it aborts them (gunicorn's --graceful-timeout).
+    /// </summary>
+    public TimeSpan GracefulTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The listen backlog of each listening socket (gunicorn's --backlog).</summary>
+    public int Backlog { get; set; } = 2048;
+
+    /// <summary>
+    /// Already-listening socket descriptors to serve instead of <see cref="Binds"/>, inherited from a
+    /// supervisor that bound them once for all its workers. Their close-on-exec flag must be clear:
+    /// .NET then closes them without shutdown(), which would stop every process sharing them.
+    /// </summary>
+    public IList<int> ListenHandles { get; } = [];
+
+    /// <summary>
+    /// After this many requests <see cref="DramServer.RecycleRequested"/> completes (0: never);
+    /// the server keeps serving until it is stopped. The dram command's supervisor adds the jitter.
+    /// </summary>
+    public long MaxRequests { get; set; }
+
+    /// <summary>Set wsgi.multiprocess: other processes serve the same app at the same time.</summary>
+    public bool Multiprocess { get; set; }
+
+    /// <summary>Worker processes the dram command runs (its supervisor's setting; <see cref="DramServer"/> is one process).</summary>
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Up to this many requests are added at random to <see cref="MaxRequests"/> for each worker (supervisor setting).</summary>
+    public long MaxRequestsJitter { get; set; }
+
+    /// <summary>A worker whose resident memory passes this many bytes is replaced (0: never; supervisor setting).</summary>
+    public long MaxRss { get; set; }
+
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Where the error log goes; null means standard error.</summary>

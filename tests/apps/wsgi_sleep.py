@@ -20,7 +20,35 @@ def quick(environ, start_response):
     return support.text_response(start_response, "quick")
 
 
-ROUTES = {"/sleep": sleep, "/block": block, "/quick": quick}
+def spin(environ, start_response):
+    """Runs Python bytecode until --timeout stops it (30 s at most, so a broken timeout cannot hang the run)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    return support.text_response(start_response, "never timed out")
+
+
+def spin_after_first_block(environ, start_response):
+    """Yields one block, then spins until --timeout stops it."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+
+    def body():
+        yield b"first-block;"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield b"never timed out"
+
+    return body()
+
+
+ROUTES = {
+    "/sleep": sleep,
+    "/block": block,
+    "/quick": quick,
+    "/spin": spin,
+    "/spin-stream": spin_after_first_block,
+}
 
 
 def app(environ, start_response):

@@ -54,6 +54,12 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Debug, "Rejected request {Method} {Target} with 400 before the app: {Reason}")]
     public static partial void RequestRejected(ILogger logger, string method, string target, string reason);
 
+    [LoggerMessage(16, LogLevel.Error, "Request {Method} {Target} still running after --timeout {Seconds} s: RequestTimeout raised in its thread")]
+    public static partial void RequestTimedOut(ILogger logger, string method, string target, double seconds);
+
+    [LoggerMessage(17, LogLevel.Critical, "Request {Method} {Target} stuck outside Python for {Seconds:F0} s despite RequestTimeout: this worker must be replaced")]
+    public static partial void RequestStuck(ILogger logger, string method, string target, double seconds);
+
     [LoggerMessage(30, LogLevel.Critical, "Internal error in Dram")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

@@ -52,6 +52,24 @@ internal sealed class RequestTable
         }
     }
 
+    /// <summary>The requests running now (for the watchdog; a copy, taken under the lock).</summary>
+    public WsgiRequest[] Snapshot()
+    {
+        lock (_lock)
+        {
+            var live = new List<WsgiRequest>();
+            for (var i = 0; i < _used; i++)
+            {
+                if (_slots[i] is { } request)
+                {
+                    live.Add(request);
+                }
+            }
+
+            return [.. live];
+        }
+    }
+
     /// <summary>The request for a handle, or null when that request has ended.</summary>
     public WsgiRequest? Find(long handle)
     {

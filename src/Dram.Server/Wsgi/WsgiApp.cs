@@ -19,6 +19,7 @@ internal sealed class WsgiApp
         var support = s_support.Borrow();
         InputType = Py.GetAttr(support, "Input");
         FileWrapperType = Py.GetAttr(support, "FileWrapper");
+        TimeoutType = Py.GetAttr(support, "RequestTimeout");
         Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1, $"dram/{DramServer.Version}");
     }
 
@@ -30,6 +31,9 @@ internal sealed class WsgiApp
     public PyRef InputType { get; }
 
     public PyRef FileWrapperType { get; }
+
+    /// <summary>The exception --timeout raises in a request's thread.</summary>
+    public PyRef TimeoutType { get; }
 
     public EnvironBuilder Environ { get; }
 

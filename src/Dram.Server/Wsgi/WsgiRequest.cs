@@ -19,6 +19,7 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _handle;
     private bool _endIncomplete;
+    private int _timedOut;
 
     public WsgiRequest(HttpContext context, WsgiApp app, ILogger logger)
     {
@@ -33,18 +34,40 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
 
     public RequestBody Body { get; }
 
-    private string Method => _context.Request.Method;
+    public string Method => _context.Request.Method;
 
-    private string Target => _context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+    public string Target => _context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+
+    /// <summary>When a Python thread took the request (<see cref="Stopwatch"/> ticks), for --timeout.</summary>
+    public long StartTimestamp { get; private set; }
+
+    /// <summary>The Python thread running the request.</summary>
+    public ulong PythonThreadId { get; private set; }
+
+    public long Handle => _handle;
+
+    /// <summary>Set (on py-main, with the GIL) once RequestTimeout has been raised in this request's thread.</summary>
+    public bool TimeoutRaised { get; set; }
+
+    /// <summary>True the first time only: the watchdog acts once per request.</summary>
+    public bool TryMarkTimedOut() => Interlocked.Exchange(ref _timedOut, 1) == 0;
 
     public void Execute()
     {
+        StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        PythonThreadId = PyThreads.CurrentId();
         _handle = WsgiCallbacks.Requests.Add(this);
         var result = default(PyRef);
         try
         {
             result = CallApp();
             SendResponse(result.Borrow());
+        }
+        catch (PythonException e) when (e.TypeName == "RequestTimeout" && Volatile.Read(ref _timedOut) != 0)
+        {
+            // Logged when it was raised; the client gets 504 if nothing was sent (a gateway's
+            // answer for "the upstream took too long"), else the response ends unfinished.
+            Fail(e.Traceback.TrimEnd(), invalidResponse: false, status: StatusCodes.Status504GatewayTimeout);
         }
         catch (PythonException e)
         {
@@ -73,6 +96,12 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
             {
                 CloseIterable(result.Borrow());
                 result.Dispose();
+            }
+
+            if (TimeoutRaised)
+            {
+                // Not fired yet (the thread never ran bytecode again): it must not hit the next request.
+                PyThreads.ClearPending(PythonThreadId);
             }
 
             WsgiCallbacks.Requests.Remove(_handle);
@@ -142,7 +171,7 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
     /// connection closes without completing the body (no final chunk, or fewer bytes than
     /// Content-Length), so the client cannot mistake a truncated body for a whole one.
     /// </summary>
-    private void Fail(string detail, bool invalidResponse)
+    private void Fail(string detail, bool invalidResponse, int status = StatusCodes.Status500InternalServerError)
     {
         if (invalidResponse)
         {
@@ -163,6 +192,6 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
             return;
         }
 
-        ErrorPage.Write(_context.Response, Body.RejectedStatus ?? StatusCodes.Status500InternalServerError);
+        ErrorPage.Write(_context.Response, Body.RejectedStatus ?? status);
     }
 }

@@ -75,6 +75,14 @@ class FileWrapper:
         raise StopIteration
 
 
+class RequestTimeout(BaseException):
+    """Raised in a request's thread when it runs past --timeout.
+
+    A BaseException, like KeyboardInterrupt, so the ``except Exception:`` blocks common in apps do
+    not swallow it and the request really ends.
+    """
+
+
 class AppLoadError(Exception):
     """The app could not be found; the message says why and no traceback is useful."""
 
