@@ -1,1 +1,1 @@
-"""A tiny Django project for the benchmark: one JSON view, no database, no middleware."""
+"""A tiny Django project for the benchmark: one JSON view, no database, only CommonMiddleware."""
