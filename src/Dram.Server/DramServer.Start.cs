@@ -12,8 +12,13 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Dram.Server;
 
@@ -51,7 +56,9 @@ public sealed partial class DramServer
 
         var app = LoadApp(options, runtime);
         var pool = new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
-        var web = BuildWebApplication(options, errorLog, app, pool);
+        var drain = new Drain(new DrainableTransport(new SocketTransportFactory(
+            Options.Create(new SocketTransportOptions { Backlog = options.Backlog }), NullLoggerFactory.Instance)), options.MaxRequests);
+        var web = BuildWebApplication(options, errorLog, app, pool, drain);
         try
         {
             await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -66,14 +73,19 @@ public sealed partial class DramServer
 
         var server = new DramServer(web, pool, logger)
         {
+            _drain = drain,
             Urls = [.. web.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
         };
         server.StartWatchdog(options, runtime, app);
         Log.Serving(logger, app.Name, options.Threads);
-        foreach (var url in server.Urls)
+        if (options.ListenHandles.Count == 0)
         {
-            Log.Listening(logger, url);
+            // Inherited sockets were announced by the supervisor that bound them.
+            foreach (var url in server.Urls)
+            {
+                Log.Listening(logger, url);
+            }
         }
 
         return server;
@@ -111,25 +123,39 @@ public sealed partial class DramServer
 
         // gunicorn puts the working directory first on sys.path, then --pythonpath entries.
         List<string> sysPath = [Directory.GetCurrentDirectory(), .. options.PythonPath.Select(Path.GetFullPath)];
-        return runtime.RunOnMainThread(() => WsgiApp.Load(options.App, options.Factory, sysPath, options.Threads));
+        return runtime.RunOnMainThread(() => WsgiApp.Load(options.App, options.Factory, sysPath, options.Threads, options.Multiprocess));
     }
 
     private static IEnumerable<string> Binds(DramServerOptions options) =>
         options.Binds.Count > 0 ? options.Binds : [DramServerOptions.DefaultBind];
 
-    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, WsgiApp app, PythonThreadPool pool)
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, WsgiApp app, PythonThreadPool pool, Drain drain)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddProvider(errorLog);
-        var binds = Binds(options).Select(ParseBind).ToList();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds));
+        var binds = options.ListenHandles.Count > 0 ? [] : Binds(options).Select(ParseBind).ToList();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain));
+
+        // Kestrel's socket transport, wrapped so a drain can stop accepting without closing connections.
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(drain.Transport);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.GracefulTimeout);
+
+        // Signals are the owner's business (the dram command drains on SIGTERM): the host's console
+        // lifetime would otherwise stop Kestrel on SIGTERM at once, closing idle connections.
+        builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
 
         var web = builder.Build();
         var requestLogger = errorLog.CreateLogger("dram.wsgi");
         var maxBody = options.MaxRequestBody;
-        web.Run(context => Handle(context, app, pool, requestLogger, maxBody));
+        var maxPending = options.MaxPending;
+        web.Run(context =>
+        {
+            drain.OnRequest(context);
+            return Handle(context, app, pool, requestLogger, maxBody, maxPending);
+        });
         return web;
     }
 
@@ -138,7 +164,7 @@ public sealed partial class DramServer
             ? bind
             : throw new DramStartupException(ExitCodes.Usage, $"invalid bind '{text}': {error}");
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain)
     {
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = options.MaxRequestBody;
@@ -151,16 +177,27 @@ public sealed partial class DramServer
         // ASCII-only out (design/NOTES.md).
         kestrel.RequestHeaderEncodingSelector = static _ => Encoding.Latin1;
         kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1;
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Use(drain.Track);
+        }
+
+        foreach (var handle in options.ListenHandles)
+        {
+            kestrel.ListenHandle((ulong)handle, Configure);
+        }
+
         foreach (var bind in binds)
         {
             foreach (var address in bind.Resolve())
             {
-                kestrel.Listen(address, bind.Port, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(address, bind.Port, Configure);
             }
         }
     }
 
-    private static Task Handle(HttpContext context, WsgiApp app, PythonThreadPool pool, ILogger logger, long maxBody)
+    private static Task Handle(HttpContext context, WsgiApp app, PythonThreadPool pool, ILogger logger, long maxBody, int maxPending)
     {
         if (context.Request.ContentLength > maxBody)
         {
@@ -177,6 +214,17 @@ public sealed partial class DramServer
             Log.RequestRejected(logger, context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget, violation);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             context.Response.Headers.Connection = "close";
+            return Task.CompletedTask;
+        }
+
+        if (maxPending > 0 && pool.Queued >= maxPending)
+        {
+            // Admission control (--max-pending): a request that would only wait behind this many
+            // others is refused now, cheaply, rather than time out later (Granian bounds
+            // connections instead, which idle keep-alive connections exhaust; its README).
+            Log.Overloaded(logger, context.Request.Method, maxPending);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
         }
 

@@ -75,6 +75,12 @@ public sealed class DramServerOptions
     /// <summary>A worker whose resident memory passes this many bytes is replaced (0: never; supervisor setting).</summary>
     public long MaxRss { get; set; }
 
+    /// <summary>
+    /// Requests waiting for a Python thread beyond this many are answered 503 at once (admission
+    /// counts requests, not connections: idle keep-alive connections cost nothing); 0 means no bound.
+    /// </summary>
+    public int MaxPending { get; set; } = 1024;
+
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Where the error log goes; null means standard error.</summary>

@@ -42,8 +42,21 @@ def spin_after_first_block(environ, start_response):
     return body()
 
 
+def hold(environ, start_response):
+    """Announces itself in the error log, then holds its Python thread for ``s`` seconds.
+
+    For tests that must know the thread is taken: with one Python thread, nothing else (not even a
+    ``/_release``) could run meanwhile, so the hold ends on its own.
+    """
+    args = support.query(environ)
+    print("dram-test holding " + args["id"], flush=True)
+    support.wait(args["id"], timeout=float(args.get("s", "3")))
+    return support.text_response(start_response, "held")
+
+
 ROUTES = {
     "/sleep": sleep,
+    "/hold": hold,
     "/block": block,
     "/quick": quick,
     "/spin": spin,

@@ -60,6 +60,9 @@ internal static partial class Log
     [LoggerMessage(17, LogLevel.Critical, "Request {Method} {Target} stuck outside Python for {Seconds:F0} s despite RequestTimeout: this worker must be replaced")]
     public static partial void RequestStuck(ILogger logger, string method, string target, double seconds);
 
+    [LoggerMessage(18, LogLevel.Warning, "Refused {Method} with 503: {MaxPending} requests already wait for a Python thread (--max-pending)")]
+    public static partial void Overloaded(ILogger logger, string method, int maxPending);
+
     [LoggerMessage(30, LogLevel.Critical, "Internal error in Dram")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

@@ -36,7 +36,7 @@ internal sealed class EnvironBuilder
     private readonly PyRef _urlScheme = PyStr.Intern("wsgi.url_scheme");
     private readonly PyRef _input = PyStr.Intern("wsgi.input");
 
-    public EnvironBuilder(PyBorrowed fileWrapper, bool multithread, string serverSoftware)
+    public EnvironBuilder(PyBorrowed fileWrapper, bool multithread, bool multiprocess, string serverSoftware)
     {
         _template = Py.NewDict();
         var t = _template.Borrow();
@@ -53,7 +53,7 @@ internal sealed class EnvironBuilder
         }
 
         SetConstant(t, "wsgi.multithread", multithread ? Py.True : Py.False);
-        SetConstant(t, "wsgi.multiprocess", Py.False);
+        SetConstant(t, "wsgi.multiprocess", multiprocess ? Py.True : Py.False);
         SetConstant(t, "wsgi.run_once", Py.False);
         SetConstant(t, "wsgi.file_wrapper", fileWrapper);
 

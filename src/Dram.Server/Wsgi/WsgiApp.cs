@@ -12,7 +12,7 @@ internal sealed class WsgiApp
     private static readonly Lock s_supportLock = new();
     private static PyRef s_support;
 
-    private WsgiApp(PyRef callable, string name, int threads)
+    private WsgiApp(PyRef callable, string name, int threads, bool multiprocess)
     {
         Callable = callable;
         Name = name;
@@ -20,7 +20,7 @@ internal sealed class WsgiApp
         InputType = Py.GetAttr(support, "Input");
         FileWrapperType = Py.GetAttr(support, "FileWrapper");
         TimeoutType = Py.GetAttr(support, "RequestTimeout");
-        Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1, $"dram/{DramServer.Version}");
+        Environ = new EnvironBuilder(FileWrapperType.Borrow(), multithread: threads > 1, multiprocess, $"dram/{DramServer.Version}");
     }
 
     public PyRef Callable { get; }
@@ -41,7 +41,7 @@ internal sealed class WsgiApp
     /// Imports the app (GIL held, on py-main). <paramref name="spec"/> null means the built-in welcome app.
     /// Failures throw <see cref="DramStartupException"/> with exit code 3.
     /// </summary>
-    public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads)
+    public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads, bool multiprocess = false)
     {
         EnsureSupportModule();
         var support = s_support.Borrow();
@@ -49,7 +49,7 @@ internal sealed class WsgiApp
         {
             if (spec is null)
             {
-                return new WsgiApp(Py.GetAttr(support, "welcome"), "built-in welcome app", threads);
+                return new WsgiApp(Py.GetAttr(support, "welcome"), "built-in welcome app", threads, multiprocess);
             }
 
             using var load = Py.GetAttr(support, "load");
@@ -62,7 +62,7 @@ internal sealed class WsgiApp
             }
 
             var callable = Py.Call(load.Borrow(), specStr.Borrow(), Py.Bool(factory).Borrow(), paths.Borrow());
-            return new WsgiApp(callable, spec, threads);
+            return new WsgiApp(callable, spec, threads, multiprocess);
         }
         catch (PythonException e) when (e.TypeName == "AppLoadError")
         {

@@ -1,3 +1,4 @@
+using Dram.Cli.Supervision;
 using Dram.Server;
 
 namespace Dram.Cli;
@@ -8,7 +9,10 @@ namespace Dram.Cli;
 /// </summary>
 internal static class CliApp
 {
-    /// <summary>Starts the server; a parameter so tests can exercise the error paths without Python.</summary>
+    /// <summary>
+    /// Starts the server; a parameter so tests can exercise the error paths without Python. Given
+    /// one, the command serves in this process; without, it runs the supervisor and its workers.
+    /// </summary>
     public delegate Task<DramServer> ServerStarter(DramServerOptions options, CancellationToken cancellationToken);
 
     public static async Task<int> RunAsync(
@@ -20,7 +24,9 @@ internal static class CliApp
     {
         try
         {
-            var parsed = CommandLineParser.Parse(args, environment);
+            // A worker started by the supervisor: the hidden first argument, then the user's own.
+            var worker = WorkerSpec.TryParse(args, out var spec, out var userArgs);
+            var parsed = CommandLineParser.Parse(userArgs, environment);
             switch (parsed.Action)
             {
                 case ParseAction.Help:
@@ -33,6 +39,11 @@ internal static class CliApp
                     await stderr.WriteLineAsync($"dram: error: {parsed.Error}").ConfigureAwait(false);
                     await stderr.WriteLineAsync("Try 'dram --help'.").ConfigureAwait(false);
                     return ExitCodes.Usage;
+                case ParseAction.Run when worker && !OperatingSystem.IsWindows():
+                    return await WorkerMain.RunAsync(spec!, parsed.Options!, start ?? DramServer.StartAsync, stdout).ConfigureAwait(false);
+                case ParseAction.Run when start is null && !OperatingSystem.IsWindows():
+                    // The supervisor: binds, runs the workers, never loads Python.
+                    return await Supervisor.RunAsync(parsed.Options!, args, stderr).ConfigureAwait(false);
                 default:
                     return await ServeAsync(parsed.Options!, start ?? DramServer.StartAsync).ConfigureAwait(false);
             }

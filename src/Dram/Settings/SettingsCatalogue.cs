@@ -100,6 +100,108 @@ internal static class SettingsCatalogue
                 "CPU-bound apps gain little from more threads, while apps that wait on databases or other services gain a lot.",
             ApplyTo = static (options, value) => options.Threads = value,
         },
+        new Setting<int>
+        {
+            Name = "workers",
+            ShortFlag = 'w',
+            Type = SettingTypes.Integer(1, 256),
+            Default = "1",
+            DefaultSource = "Matches gunicorn's default. One Dram process already uses two cores (Kestrel's threads do the HTTP), " +
+                "and each worker costs its own interpreter and .NET runtime.",
+            Summary = "Worker processes, each with its own interpreter, all serving the same --bind addresses.",
+            Description = "How many worker processes serve the app. Each has its own Kestrel and Python interpreter (so its own " +
+                "GIL), and all of them accept on the same listening sockets, which the dram process binds once and hands down. " +
+                "The dram process itself is the supervisor and loads no Python: it restarts a worker that dies, and a worker that " +
+                "cannot boot at start-up stops dram with that worker's exit code (3 when the app does not import). " +
+                "SIGHUP replaces the workers one at a time (the app is imported afresh), SIGTTIN and SIGTTOU add and remove one. " +
+                "`wsgi.multiprocess` is true when this is more than 1.",
+            ApplyTo = static (options, value) => options.Workers = value,
+        },
+        new Setting<int>
+        {
+            Name = "timeout",
+            ShortFlag = 't',
+            Type = SettingTypes.Integer(0, 86400),
+            Default = "30",
+            DefaultSource = "Matches gunicorn's default; 0 turns it off, as in gunicorn.",
+            Summary = "Seconds a request may run Python before RequestTimeout is raised in its thread (504 if nothing was sent).",
+            Description = "A request still running Python after this many seconds gets the exception `RequestTimeout` raised in " +
+                "its thread (a BaseException, so `except Exception` does not swallow it); the client gets 504 if nothing was " +
+                "sent yet, else the response ends unfinished. A thread blocked in C code cannot be interrupted: 5 seconds later " +
+                "its worker is replaced, with the same drain as a restart. Logged either way. 0 turns the timeout off.",
+            ApplyTo = static (options, value) => options.Timeout = TimeSpan.FromSeconds(value),
+        },
+        new Setting<int>
+        {
+            Name = "max-pending",
+            Type = SettingTypes.Integer(0, 1_000_000),
+            Default = "1024",
+            DefaultSource = "Dram's own: gunicorn has no such bound (its requests wait in the listen backlog); 1024 is half " +
+                "of the default --backlog, the share Granian's backpressure gives each of two workers.",
+            Summary = "Most requests waiting for a Python thread in a worker; more get 503 at once.",
+            Description = "Admission control: when this many requests already wait for a Python thread in a worker, the next " +
+                "one is answered `503 Service Unavailable` with `Retry-After: 1` at once, instead of waiting. It counts " +
+                "requests, not connections, so idle keep-alive connections never use it up. 0 removes the bound.",
+            ApplyTo = static (options, value) => options.MaxPending = value,
+        },
+        new Setting<int>
+        {
+            Name = "graceful-timeout",
+            Type = SettingTypes.Integer(0, 86400),
+            Default = "30",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Seconds a stopping worker gives in-flight requests and open connections before aborting them.",
+            Description = "On SIGTERM or SIGINT, and when a worker is replaced (SIGHUP, --max-requests, --max-rss), the worker stops " +
+                "accepting, answers the next request of each keep-alive connection with `Connection: close`, lets idle " +
+                "connections reach the keep-alive timeout, and exits once no connection is left. After this many seconds it " +
+                "aborts whatever remains; the supervisor kills a worker still running 5 seconds later.",
+            ApplyTo = static (options, value) => options.GracefulTimeout = TimeSpan.FromSeconds(value),
+        },
+        new Setting<int>
+        {
+            Name = "max-requests",
+            Type = SettingTypes.Integer(0, int.MaxValue),
+            Default = "0",
+            DefaultSource = "Matches gunicorn's default: 0 turns recycling off.",
+            Summary = "Replace a worker after this many requests (0: never).",
+            Description = "After this many requests a worker is replaced: a new worker starts, and once it is serving the old " +
+                "one drains as on SIGTERM, so no request fails. A way to bound slow memory growth in an app. 0 turns it off.",
+            ApplyTo = static (options, value) => options.MaxRequests = value,
+        },
+        new Setting<int>
+        {
+            Name = "max-requests-jitter",
+            Type = SettingTypes.Integer(0, int.MaxValue),
+            Default = "0",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Add up to this many requests, at random, to each worker's --max-requests.",
+            Description = "Each worker's limit is --max-requests plus a random number from 0 to this, drawn when the worker " +
+                "starts, so workers started together are not all replaced at the same moment.",
+            ApplyTo = static (options, value) => options.MaxRequestsJitter = value,
+        },
+        new Setting<int>
+        {
+            Name = "max-rss",
+            Type = SettingTypes.Integer(0, 1 << 20),
+            Default = "0",
+            DefaultSource = "Dram's own, after Granian's --workers-max-rss and uWSGI's reload-on-rss (gunicorn has none): 0 turns it off.",
+            Summary = "Replace a worker whose resident memory passes this many MiB (0: never).",
+            Description = "The supervisor reads each worker's resident memory (VmRSS) every second; a worker above this many " +
+                "MiB is replaced as with --max-requests: the new worker serves before the old one drains.",
+            ApplyTo = static (options, value) => options.MaxRss = (long)value << 20,
+        },
+        new Setting<int>
+        {
+            Name = "backlog",
+            Type = SettingTypes.Integer(1, 65535),
+            Default = "2048",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "The listen backlog: connections the kernel queues before a worker accepts them.",
+            Description = "The number of connections the kernel queues on each listening socket before a worker accepts them " +
+                "(the `backlog` of listen(2), capped by `net.core.somaxconn`). Connections queued while a worker restarts wait " +
+                "here for the others.",
+            ApplyTo = static (options, value) => options.Backlog = value,
+        },
         new Setting<long>
         {
             Name = "max-request-body",

@@ -1,0 +1,71 @@
+using System.Net;
+using Dram.Server;
+using Dram.Tests.Support;
+
+namespace Dram.Tests.Wsgi;
+
+/// <summary>
+/// --max-pending: admission counts requests waiting for a Python thread, not connections. Past the
+/// bound a request is answered 503 with Retry-After at once; those within it wait and are served.
+/// </summary>
+[Collection(UsesPython.Name)]
+public sealed class AdmissionTests(PythonFixture python) : IAsyncLifetime
+{
+    private DramServer? _server;
+    private string _url = "";
+
+    public async Task InitializeAsync()
+    {
+        var options = python.CreateOptions("wsgi_sleep:app");
+        options.Threads = 1;
+        options.MaxPending = 2;
+        _server = await DramServer.StartAsync(options);
+        _url = _server.Urls[0].TrimEnd('/');
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task MaxPending_QueueFull_ExtraRequests503AtOnceOthersServed()
+    {
+        // The only Python thread is held for 3 s; then five requests arrive together. Whatever
+        // their order, two fit in the queue and three must be refused.
+        var id = AppControl.NewId();
+        var from = python.Log.Position;
+        var holder = python.Http.GetAsync(new Uri($"{_url}/hold?id={id}&s=3"));
+        Assert.True(await python.Log.WaitForAsync("dram-test holding " + id, from), "the holding request never started");
+
+        var requests = Enumerable.Range(0, 5).Select(_ => python.Http.GetAsync(new Uri($"{_url}/quick"))).ToList();
+        var refused = new List<HttpResponseMessage>();
+        while (refused.Count < 3)
+        {
+            var done = await Task.WhenAny(requests).WaitAsync(TimeSpan.FromSeconds(2));
+            requests.Remove(done);
+            var response = await done;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            refused.Add(response);
+        }
+
+        Assert.False(holder.IsCompleted, "the refusals must come while the queue is full, not after");
+        foreach (var waiting in requests)
+        {
+            using var response = await waiting;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var held = await holder)
+        {
+            Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        }
+
+        Assert.Contains("(--max-pending)", python.Log.Since(from), StringComparison.Ordinal);
+        refused.ForEach(r => r.Dispose());
+    }
+}
