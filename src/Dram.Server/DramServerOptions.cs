@@ -66,6 +66,9 @@ public sealed class DramServerOptions
     /// <summary>Set wsgi.multiprocess: other processes serve the same app at the same time.</summary>
     public bool Multiprocess { get; set; }
 
+    /// <summary>Restart the workers when a .py file under the app's directories changes (supervisor setting; development).</summary>
+    public bool Reload { get; set; }
+
     /// <summary>Worker processes the dram command runs (its supervisor's setting; <see cref="DramServer"/> is one process).</summary>
     public int Workers { get; set; } = 1;
 

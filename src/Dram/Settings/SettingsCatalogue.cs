@@ -117,6 +117,20 @@ internal static class SettingsCatalogue
                 "`wsgi.multiprocess` is true when this is more than 1.",
             ApplyTo = static (options, value) => options.Workers = value,
         },
+        new Setting<bool>
+        {
+            Name = "reload",
+            Kind = SettingKind.Flag,
+            Type = SettingTypes.Boolean,
+            Default = "off",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Development: restart the workers when a .py file under the app's directories changes.",
+            Description = "Watches the working directory (--chdir) and every --pythonpath directory, with their " +
+                "subdirectories, for changes to `.py` files. A burst of changes (an editor saving) restarts the workers once, " +
+                "one at a time, like SIGHUP: requests in flight finish, and an app that no longer imports leaves the old " +
+                "workers serving. Meant for development; in production restart with SIGHUP.",
+            ApplyTo = static (options, value) => options.Reload = value,
+        },
         new Setting<int>
         {
             Name = "timeout",

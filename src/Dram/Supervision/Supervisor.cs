@@ -99,6 +99,14 @@ internal sealed class Supervisor : IDisposable
                 _ = WatchMemoryAsync();
             }
 
+            // --reload: a changed .py file under the app's directories restarts the workers
+            // through the SIGHUP path, one at a time, so even development reloads drop nothing.
+            using var reload = _options.Reload
+                ? new ReloadWatcher(
+                    [_options.Chdir ?? Directory.GetCurrentDirectory(), .. _options.PythonPath.Select(Path.GetFullPath)],
+                    _log,
+                    () => _signals.Writer.TryWrite(PosixSignal.SIGHUP))
+                : null;
             return await signalLoop.ConfigureAwait(false);
         }
         finally

@@ -44,6 +44,9 @@ internal static partial class SupervisorLog
     [LoggerMessage(62, LogLevel.Error, "Could not replace worker {Pid}: new worker {NewPid} did not boot ({Cause}); the old one keeps serving")]
     public static partial void ReplaceFailed(ILogger logger, int pid, int newPid, string cause);
 
+    [LoggerMessage(69, LogLevel.Information, "Reloading: {File} changed (--reload)")]
+    public static partial void ReloadingOnChange(ILogger logger, string file);
+
     [LoggerMessage(63, LogLevel.Information, "Reload complete: {Count} workers replaced")]
     public static partial void Reloaded(ILogger logger, int count);
 

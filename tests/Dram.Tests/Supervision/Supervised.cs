@@ -60,6 +60,9 @@ internal sealed partial class Supervised : IDisposable
     /// <summary>Makes the next import of the app raise.</summary>
     public void BreakApp() => File.WriteAllText(Path.Combine(_dir, "IMPORT_FAILS"), "");
 
+    /// <summary>Edits the app's source, as a developer saving it would.</summary>
+    public void EditApp() => File.AppendAllText(Path.Combine(_dir, "supervised_app.py"), "\n# edited by the test\n");
+
     /// <summary>Waits until the supervisor reports <paramref name="count"/> workers serving; returns the pids of those booted so far.</summary>
     public async Task WaitForServingAsync(int count, int occurrence = 1)
     {

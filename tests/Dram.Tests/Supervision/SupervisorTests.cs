@@ -233,6 +233,22 @@ public sealed class SupervisorTests
     }
 
     [Fact]
+    public async Task Reload_AppSourceEdited_WorkersReplacedAndServingTheNewImport()
+    {
+        using var server = await Supervised.StartAsync("--reload");
+        await server.WaitForServingAsync(1);
+        var worker = server.BootedPids()[0];
+
+        server.EditApp();
+
+        await server.WaitForLineAsync("supervised_app.py changed (--reload)");
+        await server.WaitForLineAsync("Reload complete: 1 workers replaced");
+        using var http = new HttpClient();
+        Assert.NotEqual(worker, Supervised.PidOf(await GetAsync(http, server.Url + "/")));
+        Assert.Equal(1, Supervised.Occurrences(server.Stderr, "Reload complete"));
+    }
+
+    [Fact]
     public async Task Sighup_AppNoLongerImports_OldWorkersKeepServing()
     {
         using var server = await Supervised.StartAsync();
