@@ -243,6 +243,9 @@ public sealed class SupervisorTests
 
         await server.WaitForLineAsync("supervised_app.py changed (--reload)");
         await server.WaitForLineAsync("Reload complete: 1 workers replaced");
+
+        // The old worker drains in the background and may take one more connection until it exits.
+        await server.WaitForAsync(log => log.Contains($"Worker {worker} exited", StringComparison.Ordinal));
         using var http = new HttpClient();
         Assert.NotEqual(worker, Supervised.PidOf(await GetAsync(http, server.Url + "/")));
         Assert.Equal(1, Supervised.Occurrences(server.Stderr, "Reload complete"));

@@ -1,5 +1,4 @@
 using System.Net;
-using Dram.Server;
 using Dram.Tests.Support;
 
 namespace Dram.Tests.Wsgi;
@@ -11,23 +10,18 @@ namespace Dram.Tests.Wsgi;
 [Collection(UsesPython.Name)]
 public sealed class AdmissionTests(PythonFixture python) : IAsyncLifetime
 {
-    private DramServer? _server;
-    private string _url = "";
+    private OwnServer? _own;
 
-    public async Task InitializeAsync()
-    {
-        var options = python.CreateOptions("wsgi_sleep:app");
-        options.Threads = 1;
-        options.MaxPending = 2;
-        _server = await DramServer.StartAsync(options);
-        _url = _server.Urls[0].TrimEnd('/');
-    }
+    private string Url => _own!.Url;
+
+    public async Task InitializeAsync() =>
+        _own = await OwnServer.StartAsync(python, "wsgi_sleep:app", o => (o.Threads, o.MaxPending) = (1, 2));
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_own is not null)
         {
-            await _server.StopAsync();
+            await _own.DisposeAsync();
         }
     }
 
@@ -38,10 +32,10 @@ public sealed class AdmissionTests(PythonFixture python) : IAsyncLifetime
         // their order, two fit in the queue and three must be refused.
         var id = AppControl.NewId();
         var from = python.Log.Position;
-        var holder = python.Http.GetAsync(new Uri($"{_url}/hold?id={id}&s=3"));
+        var holder = python.Http.GetAsync(new Uri($"{Url}/hold?id={id}&s=3"));
         Assert.True(await python.Log.WaitForAsync("dram-test holding " + id, from), "the holding request never started");
 
-        var requests = Enumerable.Range(0, 5).Select(_ => python.Http.GetAsync(new Uri($"{_url}/quick"))).ToList();
+        var requests = Enumerable.Range(0, 5).Select(_ => python.Http.GetAsync(new Uri($"{Url}/quick"))).ToList();
         var refused = new List<HttpResponseMessage>();
         while (refused.Count < 3)
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Dram.Server;
 using Dram.Tests.Support;
 
 namespace Dram.Tests.Wsgi;
@@ -15,24 +14,19 @@ namespace Dram.Tests.Wsgi;
 public sealed class TimeoutTests(PythonFixture python) : IAsyncLifetime
 {
     private const string App = "wsgi_sleep:app";
-    private DramServer? _server;
-    private string _url = "";
+    private OwnServer? _own;
 
-    public async Task InitializeAsync()
-    {
-        // One Python thread: the request after a timed-out one runs on the very same thread.
-        var options = python.CreateOptions(App);
-        options.Threads = 1;
-        options.Timeout = TimeSpan.FromSeconds(1);
-        _server = await DramServer.StartAsync(options);
-        _url = _server.Urls[0].TrimEnd('/');
-    }
+    private string Url => _own!.Url;
+
+    // One Python thread: the request after a timed-out one runs on the very same thread.
+    public async Task InitializeAsync() =>
+        _own = await OwnServer.StartAsync(python, App, o => (o.Threads, o.Timeout) = (1, TimeSpan.FromSeconds(1)));
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_own is not null)
         {
-            await _server.StopAsync();
+            await _own.DisposeAsync();
         }
     }
 
@@ -40,7 +34,7 @@ public sealed class TimeoutTests(PythonFixture python) : IAsyncLifetime
     public async Task Timeout_RunningPython_504AndLoggedAndNextRequestFine()
     {
         var from = python.Log.Position;
-        using var response = await python.Http.GetAsync(new Uri($"{_url}/spin"));
+        using var response = await python.Http.GetAsync(new Uri($"{Url}/spin"));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.DoesNotContain("never timed out", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -50,15 +44,15 @@ public sealed class TimeoutTests(PythonFixture python) : IAsyncLifetime
         // Same (only) Python thread, no exception left over for it.
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal("quick", await python.Http.GetStringAsync(new Uri($"{_url}/quick")));
+            Assert.Equal("quick", await python.Http.GetStringAsync(new Uri($"{Url}/quick")));
         }
     }
 
     [Fact]
     public async Task Timeout_AfterFirstBlock_BlockDeliveredThenBodyEndsUnfinished()
     {
-        await using var connection = await RawConnection.OpenAsync(_url);
-        await connection.SendAsync(RawRequests.Get(_url, "/spin-stream"));
+        await using var connection = await RawConnection.OpenAsync(Url);
+        await connection.SendAsync(RawRequests.Get(Url, "/spin-stream"));
         var text = Encoding.Latin1.GetString(await connection.ReadToEndAsync());
 
         Assert.StartsWith("HTTP/1.1 200 ", text, StringComparison.Ordinal);
@@ -73,17 +67,17 @@ public sealed class TimeoutTests(PythonFixture python) : IAsyncLifetime
         // Blocked on a lock in C, the thread never runs bytecode, so RequestTimeout cannot fire.
         var id = AppControl.NewId();
         var from = python.Log.Position;
-        var stuck = python.Http.GetAsync(new Uri($"{_url}/block?id={id}"));
+        var stuck = python.Http.GetAsync(new Uri($"{Url}/block?id={id}"));
         try
         {
             var unhealthy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var registration = _server!.Unhealthy.Register(() => unhealthy.TrySetResult());
+            using var registration = _own!.Server.Unhealthy.Register(() => unhealthy.TrySetResult());
             await unhealthy.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Contains("must be replaced", python.Log.Since(from), StringComparison.Ordinal);
         }
         finally
         {
-            await python.Http.GetAsync(new Uri($"{_url}/_release?id={id}"));
+            await python.Http.GetAsync(new Uri($"{Url}/_release?id={id}"));
             using var released = await stuck;
         }
     }
