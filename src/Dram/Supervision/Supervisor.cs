@@ -80,6 +80,16 @@ internal sealed class Supervisor : IDisposable
         try
         {
             var signalLoop = HandleSignalsAsync();
+
+            // --reload: a changed .py file under the app's directories restarts the workers
+            // through the SIGHUP path, one at a time, so even development reloads drop nothing.
+            // Watching starts before the first boot, so "Listening at" means changes are seen.
+            using var reload = _options.Reload
+                ? new ReloadWatcher(
+                    [_options.Chdir ?? Directory.GetCurrentDirectory(), .. _options.PythonPath.Select(Path.GetFullPath)],
+                    _log,
+                    () => _signals.Writer.TryWrite(PosixSignal.SIGHUP))
+                : null;
             var failure = await BootAsync().ConfigureAwait(false);
             if (failure is { } code)
             {
@@ -99,14 +109,6 @@ internal sealed class Supervisor : IDisposable
                 _ = WatchMemoryAsync();
             }
 
-            // --reload: a changed .py file under the app's directories restarts the workers
-            // through the SIGHUP path, one at a time, so even development reloads drop nothing.
-            using var reload = _options.Reload
-                ? new ReloadWatcher(
-                    [_options.Chdir ?? Directory.GetCurrentDirectory(), .. _options.PythonPath.Select(Path.GetFullPath)],
-                    _log,
-                    () => _signals.Writer.TryWrite(PosixSignal.SIGHUP))
-                : null;
             return await signalLoop.ConfigureAwait(false);
         }
         finally
