@@ -68,7 +68,7 @@ public sealed partial class DramServer
             pool.Dispose();
             await web.DisposeAsync().ConfigureAwait(false);
             var reason = e.InnerException is AddressInUseException ? "address already in use" : e.Message;
-            throw new DramStartupException(ExitCodes.RuntimeFailure, $"cannot listen: {reason} ({string.Join(", ", Binds(options))})");
+            throw BindAddress.ListenFailed(reason, options.EffectiveBinds);
         }
 
         var server = new DramServer(web, pool, logger)
@@ -126,16 +126,13 @@ public sealed partial class DramServer
         return runtime.RunOnMainThread(() => WsgiApp.Load(options.App, options.Factory, sysPath, options.Threads, options.Multiprocess));
     }
 
-    private static IEnumerable<string> Binds(DramServerOptions options) =>
-        options.Binds.Count > 0 ? options.Binds : [DramServerOptions.DefaultBind];
-
     private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, WsgiApp app, PythonThreadPool pool, Drain drain)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddProvider(errorLog);
-        var binds = options.ListenHandles.Count > 0 ? [] : Binds(options).Select(ParseBind).ToList();
+        var binds = options.ListenHandles.Count > 0 ? [] : options.EffectiveBinds.Select(BindAddress.ParseOrFail).ToList();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain));
 
         // Kestrel's socket transport, wrapped so a drain can stop accepting without closing connections.
@@ -158,11 +155,6 @@ public sealed partial class DramServer
         });
         return web;
     }
-
-    private static BindAddress ParseBind(string text) =>
-        BindAddress.TryParse(text, out var bind, out var error)
-            ? bind
-            : throw new DramStartupException(ExitCodes.Usage, $"invalid bind '{text}': {error}");
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain)
     {

@@ -20,6 +20,9 @@ public sealed class DramServerOptions
     /// <summary>HOST:PORT addresses to listen on; empty means <see cref="DefaultBind"/>. Port 0 picks a free port.</summary>
     public IList<string> Binds { get; } = [];
 
+    /// <summary>The binds to listen on: <see cref="Binds"/>, or <see cref="DefaultBind"/> when there are none.</summary>
+    internal IReadOnlyList<string> EffectiveBinds => Binds.Count > 0 ? [.. Binds] : [DefaultBind];
+
     /// <summary>Working directory, also put first on sys.path (as gunicorn does). Null: the current directory.</summary>
     public string? Chdir { get; set; }
 

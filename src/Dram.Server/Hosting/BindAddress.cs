@@ -27,6 +27,16 @@ public readonly record struct BindAddress(string Host, int Port)
         return true;
     }
 
+    /// <summary>Parses a bind for listening; a bad one is a usage error (exit code 2) naming it.</summary>
+    internal static BindAddress ParseOrFail(string text) =>
+        TryParse(text, out var bind, out var error)
+            ? bind
+            : throw new DramStartupException(ExitCodes.Usage, $"invalid bind '{text}': {error}");
+
+    /// <summary>The one-line failure (exit code 1) for binds that could not be listened on.</summary>
+    internal static DramStartupException ListenFailed(string reason, IEnumerable<string> binds) =>
+        new(ExitCodes.RuntimeFailure, $"cannot listen: {reason} ({string.Join(", ", binds)})");
+
     private static string? Check(string raw, out string host, out int port)
     {
         host = "";

@@ -1,7 +1,5 @@
-using System.Net;
 using Dram.Python;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Server.Wsgi;
 
@@ -161,11 +159,9 @@ internal sealed class EnvironBuilder
             address = address.MapToIPv4();
         }
 
-        Py.SetItem(e, _remoteAddr.Borrow(), PyStr.FromLatin1(FormatAddress(address)));
+        Py.SetItem(e, _remoteAddr.Borrow(), PyStr.FromLatin1(address.ToString()));
         Py.SetItem(e, _remotePort.Borrow(), PyStr.FromLatin1(connection.RemotePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
-
-    private static string FormatAddress(IPAddress address) => address.ToString();
 
     private void SetHeaders(PyBorrowed e, IHeaderDictionary headers, Action<string> droppedHeader)
     {

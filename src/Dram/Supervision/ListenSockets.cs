@@ -29,18 +29,14 @@ internal sealed class ListenSockets : IDisposable
 
     public static ListenSockets Bind(DramServerOptions options)
     {
-        var binds = options.Binds.Count > 0 ? options.Binds : [DramServerOptions.DefaultBind];
+        var binds = options.EffectiveBinds;
         var sockets = new List<Socket>();
         var urls = new List<string>();
         try
         {
             foreach (var text in binds)
             {
-                if (!BindAddress.TryParse(text, out var bind, out var error))
-                {
-                    throw new DramStartupException(ExitCodes.Usage, $"invalid bind '{text}': {error}");
-                }
-
+                var bind = BindAddress.ParseOrFail(text);
                 var port = bind.Port;
                 foreach (var address in bind.Resolve())
                 {
@@ -65,7 +61,7 @@ internal sealed class ListenSockets : IDisposable
         }
     }
 
-    private static Socket Listen(IPEndPoint endpoint, int backlog, IList<string> binds)
+    private static Socket Listen(IPEndPoint endpoint, int backlog, IReadOnlyList<string> binds)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -86,7 +82,7 @@ internal sealed class ListenSockets : IDisposable
         {
             socket.Dispose();
             var reason = e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "address already in use" : e.Message;
-            throw new DramStartupException(ExitCodes.RuntimeFailure, $"cannot listen: {reason} ({string.Join(", ", binds)})");
+            throw BindAddress.ListenFailed(reason, binds);
         }
     }
 
