@@ -16,7 +16,16 @@ namespace Dram.Python;
 /// A monitor checks every millisecond: if work is queued and no thread has taken an item for
 /// <see cref="StallThreshold"/>, it wakes or starts another thread, up to the maximum. This is
 /// Granian's rule (queue against idle threads, its bug #873) made aware of threads that are busy
-/// but blocked. A helper thread goes back to sleep once it is surplus: no stall for
+/// but blocked. A stall counts only while no pool thread is runnable: with several worker
+/// processes on few cores a thread holding the GIL is often ready but waiting for a core, and a
+/// second thread would only take turns with it at the GIL. A thread that has run one item for
+/// <see cref="LongItemThreshold"/> counts as stalled even when runnable, so a long computation
+/// does not hold up every request queued behind it. Sleeping threads are woken last-in,
+/// first-out: the thread that ran most recently takes the next request, so under steady load one
+/// thread does the work and the others stay asleep, keep no caches or malloc arenas warm, and
+/// exit after the idle timeout (measured on Flask: eight threads took turns when the wake-up
+/// went to whichever waited longest).
+/// A helper thread goes back to sleep once it is surplus: no stall for
 /// <see cref="RetireAfter"/> while another thread completes work. Under CPU-bound load the pool
 /// thus returns to one running thread after a warm-up stall (measured on Flask: the same
 /// requests/s, p99 5 ms instead of 15 ms with eight threads taking turns at the GIL), while
@@ -28,6 +37,7 @@ public sealed class PythonThreadPool : IDisposable
     public static readonly TimeSpan StallThreshold = TimeSpan.FromMilliseconds(2);
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan RetireAfter = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan LongItemThreshold = TimeSpan.FromMilliseconds(100);
 
     // Another thread counts as making progress if it completed an item this recently: two GIL
     // switch intervals (5 ms by default), since threads taking turns at the GIL wait one out.
@@ -35,7 +45,6 @@ public sealed class PythonThreadPool : IDisposable
     private static readonly long s_retireAfter = (long)(RetireAfter.TotalSeconds * Stopwatch.Frequency);
 
     private readonly ConcurrentQueue<IPythonWorkItem> _queue = new();
-    private readonly SemaphoreSlim _wake = new(0);
     private readonly Action<Exception> _onFault;
     private readonly string _name;
     private readonly Thread _monitor;
@@ -43,8 +52,9 @@ public sealed class PythonThreadPool : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ManualResetEventSlim _monitorWake = new(false);
 
+    // Sleeping threads, the most recently asleep last; guarded by its own lock.
+    private readonly List<Worker> _idle = [];
     private int _threads;
-    private int _idle;
     private int _awake;
     private int _queued;
     private long _lastTakeTicks;
@@ -99,20 +109,23 @@ public sealed class PythonThreadPool : IDisposable
 
     private bool TryWakeIdle()
     {
-        while (true)
+        Worker next;
+        lock (_idle)
         {
-            var idle = Volatile.Read(ref _idle);
-            if (idle == 0)
+            if (_idle.Count == 0)
             {
                 return false;
             }
 
-            if (Interlocked.CompareExchange(ref _idle, idle - 1, idle) == idle)
-            {
-                _wake.Release();
-                return true;
-            }
+            next = _idle[^1];
+            _idle.RemoveAt(_idle.Count - 1);
         }
+
+        // Counted awake from now, not from when it runs: under CPU contention it may wait a few
+        // milliseconds for a core, and meanwhile the monitor must not wake another for the same work.
+        Interlocked.Increment(ref _awake);
+        next.Wake.Release();
+        return true;
     }
 
     private void TryStartThread()
@@ -142,6 +155,7 @@ public sealed class PythonThreadPool : IDisposable
         // Pin one thread state for the thread's life: PyGILState_Ensure once, then only
         // Restore/Save per batch (5–8x cheaper than Ensure/Release per call, and it keeps
         // threading.local alive across requests; research/embedding.md §4.3).
+        Volatile.Write(ref me.Tid, OsThread.CurrentId());
         var gilState = CApi.PyGILState_Ensure();
         var threadState = CApi.PyEval_SaveThread();
         var holdsGil = false;
@@ -188,6 +202,7 @@ public sealed class PythonThreadPool : IDisposable
             }
 
             CApi.PyGILState_Release(gilState);
+            me.Dispose();
         }
     }
 
@@ -226,22 +241,25 @@ public sealed class PythonThreadPool : IDisposable
     private bool Sleep(Worker me)
     {
         Interlocked.Decrement(ref _awake);
-        Interlocked.Increment(ref _idle);
+        lock (_idle)
+        {
+            _idle.Add(me);
+        }
 
         // Re-check after announcing sleep: an Enqueue that saw us awake did not wake anyone.
         // A surplus helper leaves queued work to the thread that is making progress (the monitor
         // wakes a helper again if that thread stalls).
-        if (!_queue.IsEmpty && Volatile.Read(ref _awake) == 0 && TryUnregisterIdle())
+        if (!_queue.IsEmpty && Volatile.Read(ref _awake) == 0 && TryLeaveIdle(me))
         {
             Interlocked.Increment(ref _awake);
             return true;
         }
 
-        var woken = _wake.Wait(IdleTimeout);
-        if (!woken)
+        // A waker takes us off the idle list and counts us awake before it releases the permit.
+        if (!me.Wake.Wait(IdleTimeout))
         {
-            // Timed out. If a waker already claimed an idle thread, its permit is on the way: take it.
-            if (TryUnregisterIdle())
+            // Timed out. If a waker already took us off the idle list, its permit is on the way: take it.
+            if (TryLeaveIdle(me))
             {
                 lock (_spawnLock)
                 {
@@ -258,10 +276,9 @@ public sealed class PythonThreadPool : IDisposable
                 return true;
             }
 
-            _wake.Wait();
+            me.Wake.Wait();
         }
 
-        Interlocked.Increment(ref _awake);
         if (_stopping.IsCancellationRequested && _queue.IsEmpty)
         {
             lock (_spawnLock)
@@ -277,20 +294,11 @@ public sealed class PythonThreadPool : IDisposable
         return true;
     }
 
-    private bool TryUnregisterIdle()
+    private bool TryLeaveIdle(Worker me)
     {
-        while (true)
+        lock (_idle)
         {
-            var idle = Volatile.Read(ref _idle);
-            if (idle == 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _idle, idle - 1, idle) == idle)
-            {
-                return true;
-            }
+            return _idle.Remove(me);
         }
     }
 
@@ -300,6 +308,7 @@ public sealed class PythonThreadPool : IDisposable
         // server does not wake a thread every millisecond; the next Enqueue wakes it.
         const int ChecksBeforeParking = 100;
         var threshold = (long)(StallThreshold.TotalSeconds * Stopwatch.Frequency);
+        var longItem = (long)(LongItemThreshold.TotalSeconds * Stopwatch.Frequency);
         var emptyChecks = 0;
         while (!_stopping.IsCancellationRequested)
         {
@@ -329,7 +338,8 @@ public sealed class PythonThreadPool : IDisposable
             Thread.Sleep(1);
             var now = Stopwatch.GetTimestamp();
             var sinceTake = now - Volatile.Read(ref _lastTakeTicks);
-            if (!_queue.IsEmpty && (sinceTake > threshold || Volatile.Read(ref _awake) == 0))
+            if (!_queue.IsEmpty && (Volatile.Read(ref _awake) == 0
+                || (sinceTake > threshold && (sinceTake > longItem || !AnyRunnable()))))
             {
                 // Reset the clock so one stall adds one thread, not one per millisecond. The stall
                 // is remembered even at the maximum, so blocked helpers are not retired meanwhile.
@@ -338,6 +348,20 @@ public sealed class PythonThreadPool : IDisposable
                 WakeOrStart();
             }
         }
+    }
+
+    /// <summary>Whether a pool thread is running or ready to run (not blocked).</summary>
+    private bool AnyRunnable()
+    {
+        foreach (var worker in Volatile.Read(ref _workers))
+        {
+            if (OsThread.IsRunnable(Volatile.Read(ref worker.Tid)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Stops the threads once the queued work is done. Does not wait for them.</summary>
@@ -350,17 +374,29 @@ public sealed class PythonThreadPool : IDisposable
 
         _stopping.Cancel();
         _monitorWake.Set();
-        var idle = Interlocked.Exchange(ref _idle, 0);
-        if (idle > 0)
+        Worker[] sleeping;
+        lock (_idle)
         {
-            _wake.Release(idle);
+            sleeping = [.. _idle];
+            _idle.Clear();
+        }
+
+        foreach (var worker in sleeping)
+        {
+            Interlocked.Increment(ref _awake);
+            worker.Wake.Release();
         }
     }
 
     /// <summary>One pool thread's identity and progress, read by the others to decide who is surplus.</summary>
-    private sealed class Worker(bool isPrimary)
+    private sealed class Worker(bool isPrimary) : IDisposable
     {
         public readonly bool IsPrimary = isPrimary;
+        public readonly SemaphoreSlim Wake = new(0);
         public long LastCompletion;
+        public int Tid;
+
+        /// <summary>At the thread's exit, when no waker can hold it any longer (it left the idle list).</summary>
+        public void Dispose() => Wake.Dispose();
     }
 }

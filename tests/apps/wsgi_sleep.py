@@ -28,6 +28,15 @@ def spin(environ, start_response):
     return support.text_response(start_response, "never timed out")
 
 
+def burn(environ, start_response):
+    """Computes without ever blocking (its thread stays runnable) until ``/_release?id=`` sets its flag."""
+    flag = support.event(support.query(environ)["id"])
+    deadline = time.monotonic() + support.WAIT_LIMIT
+    while not flag.is_set() and time.monotonic() < deadline:
+        sum(range(1000))
+    return support.text_response(start_response, "burned" if flag.is_set() else "timed out")
+
+
 def spin_after_first_block(environ, start_response):
     """Yields one block, then spins until --timeout stops it."""
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -60,6 +69,7 @@ ROUTES = {
     "/block": block,
     "/quick": quick,
     "/spin": spin,
+    "/burn": burn,
     "/spin-stream": spin_after_first_block,
 }
 

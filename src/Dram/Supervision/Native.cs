@@ -29,6 +29,15 @@ internal static partial class Native
     /// <summary>Sends <paramref name="signal"/>; false when the process is already gone.</summary>
     public static bool Kill(int pid, int signal) => SysKill(pid, signal) == 0;
 
+    /// <summary>
+    /// Removes a variable from the C environment, which the embedded interpreter copies into
+    /// os.environ (.NET's Environment keeps a copy of its own). Called before Python starts.
+    /// </summary>
+    public static void UnsetEnvironmentVariable(string name) => SysUnsetenv(name);
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SysUnsetenv(string name);
+
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int cmd, int arg);
 

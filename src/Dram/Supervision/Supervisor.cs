@@ -436,7 +436,8 @@ internal sealed class Supervisor : IDisposable
         var maxRequests = _options.MaxRequests > 0
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
-        var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1);
+        var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
+            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)]);
         WorkerProcess worker;
         lock (_lock)
         {

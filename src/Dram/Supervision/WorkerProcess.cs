@@ -51,6 +51,7 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = false,
         };
+        WorkerEnvironment.Apply(startInfo);
         foreach (var argument in prefix.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);

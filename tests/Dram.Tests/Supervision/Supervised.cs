@@ -15,7 +15,8 @@ internal sealed partial class Supervised : IDisposable
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// The app: answers its pid and the import's serial number; /sleep?s=N sleeps first.
+    /// The app: answers its pid and the import's serial number; /sleep?s=N sleeps first;
+    /// /env?NAME answers NAME's value in os.environ.
     /// IMPORT_FAILS makes a later import (at a SIGHUP reload) raise.
     /// </summary>
     private const string AppSource = """
@@ -28,7 +29,10 @@ internal sealed partial class Supervised : IDisposable
             if path == "/sleep":
                 print("dram-test: sleeping in", os.getpid(), flush=True)
                 time.sleep(float(environ["QUERY_STRING"].split("=")[1]))
-            body = "pid=%d multiprocess=%s" % (os.getpid(), environ["wsgi.multiprocess"])
+            if path == "/env":
+                body = "%s=%s" % (environ["QUERY_STRING"], os.environ.get(environ["QUERY_STRING"]))
+            else:
+                body = "pid=%d multiprocess=%s" % (os.getpid(), environ["wsgi.multiprocess"])
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body.encode()]
         """;
@@ -48,11 +52,13 @@ internal sealed partial class Supervised : IDisposable
 
     public string Stderr => Process.Stderr;
 
-    public static async Task<Supervised> StartAsync(params string[] args)
+    public static Task<Supervised> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string?>(), args);
+
+    public static async Task<Supervised> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var dir = Directory.CreateTempSubdirectory("dram-supervision-").FullName;
         await File.WriteAllTextAsync(Path.Combine(dir, "supervised_app.py"), AppSource);
-        var process = DramProcess.Start(["--python", Python, "--chdir", dir, "-b", "127.0.0.1:0", .. args, "supervised_app:app"]);
+        var process = DramProcess.Start(environment, ["--python", Python, "--chdir", dir, "-b", "127.0.0.1:0", .. args, "supervised_app:app"]);
         var url = await process.WaitForListeningAsync();
         return new Supervised(dir, process, url);
     }

@@ -64,13 +64,14 @@ public sealed class SupervisionSettingsTests
     [Fact]
     public void WorkerSpec_RoundTrips_AndLeavesTheUserArguments()
     {
-        var spec = new WorkerSpec([3, 7], 1043, Multiprocess: true);
+        var spec = new WorkerSpec([3, 7], 1043, Multiprocess: true, Unset: ["DOTNET_GCgen0size", "X"]);
 
         Assert.True(WorkerSpec.TryParse([spec.ToArgument(), "-w", "2", "app:app"], out var parsed, out var rest));
 
         Assert.Equal([3, 7], parsed!.Fds);
         Assert.Equal(1043, parsed.MaxRequests);
         Assert.True(parsed.Multiprocess);
+        Assert.Equal(["DOTNET_GCgen0size", "X"], parsed.Unset);
         Assert.Equal(["-w", "2", "app:app"], rest);
     }
 

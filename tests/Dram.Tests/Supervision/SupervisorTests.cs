@@ -44,6 +44,29 @@ public sealed class SupervisorTests
     }
 
     [Fact]
+    public async Task WorkerGcBudget_SetForTheRuntime_HiddenFromTheApp()
+    {
+        using var server = await Supervised.StartAsync(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = null, ["COMPlus_GCgen0size"] = null });
+        await server.WaitForServingAsync(1);
+        using var http = new HttpClient();
+
+        var worker = server.BootedPids()[0];
+        var environ = (await File.ReadAllTextAsync($"/proc/{worker}/environ")).Split('\0');
+        Assert.Contains("DOTNET_GCgen0size=0x400000", environ);
+        Assert.Equal("DOTNET_GCgen0size=None", await GetAsync(http, server.Url + "/env?DOTNET_GCgen0size"));
+    }
+
+    [Fact]
+    public async Task WorkerGcBudget_TheUsersOwnValue_IsKeptAndVisible()
+    {
+        using var server = await Supervised.StartAsync(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x800000" });
+        await server.WaitForServingAsync(1);
+        using var http = new HttpClient();
+
+        Assert.Equal("DOTNET_GCgen0size=0x800000", await GetAsync(http, server.Url + "/env?DOTNET_GCgen0size"));
+    }
+
+    [Fact]
     public async Task Sigkill_Worker_DeathLoggedWithCause_ReplacedAndServingGoesOn()
     {
         using var server = await Supervised.StartAsync("-w", "2");

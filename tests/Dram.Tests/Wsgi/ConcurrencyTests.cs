@@ -64,4 +64,42 @@ public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper out
 
         Assert.Equal("released", await blocked);
     }
+
+    [Fact]
+    public async Task LongComputation_QueuedRequests_GetAnotherThread()
+    {
+        // The computing thread never blocks, so only the long-item rule can add a thread; the
+        // release itself is a request that needs one.
+        var url = await python.UrlAsync(App, threads: 8);
+        var id = AppControl.NewId();
+        var burning = python.Http.GetStringAsync(new Uri($"{url}/burn?id={id}"));
+        try
+        {
+            Assert.Equal("quick", await python.Http.GetStringAsync(new Uri(url + "/quick")));
+            Assert.False(burning.IsCompleted);
+        }
+        finally
+        {
+            await python.Http.ReleaseAsync(url, id);
+        }
+
+        Assert.Equal("burned", await burning);
+    }
+
+    [Fact]
+    public async Task OneRequestAtATime_AfterABurst_TheSameThreadServesEach()
+    {
+        var url = await python.UrlAsync(App, threads: 8);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => python.Http.GetStringAsync(new Uri(url + "/sleep?s=0.3"))));
+        Assert.True(burst.Distinct().Count() >= 2, "the burst of sleeps ran on one thread: " + string.Join(", ", burst));
+
+        var threads = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            threads.Add(await python.Http.GetStringAsync(new Uri(url + "/sleep?s=0")));
+        }
+
+        // The most recently idle thread is woken first, so one thread serves them all.
+        Assert.Single(threads.Distinct());
+    }
 }
