@@ -13,8 +13,11 @@ namespace Dram.Python;
 /// Threads are added only when the running ones stop making progress (blocked in a sleep, a
 /// database call, a slow client), never merely because work is queued: four Python threads busy
 /// on Flask gave half the throughput of one (design/NOTES.md), because every GIL hand-over costs.
-/// A monitor checks every millisecond: if work is queued and no thread has taken an item for
-/// <see cref="StallThreshold"/>, it wakes or starts another thread, up to the maximum. This is
+/// A monitor checks every millisecond: if the oldest queued item has waited
+/// <see cref="StallThreshold"/>, it wakes or starts another thread, up to the maximum, at most one
+/// per threshold. (The age of the queue's head, not the time since a thread last took an item:
+/// with many threads each blocked for 10 ms, some thread takes an item every millisecond or so
+/// while the queue still grows.) This is
 /// Granian's rule (queue against idle threads, its bug #873) made aware of threads that are busy
 /// but blocked. A stall counts only while no pool thread is runnable: with several worker
 /// processes on few cores a thread holding the GIL is often ready but waiting for a core, and a
@@ -44,7 +47,7 @@ public sealed class PythonThreadPool : IDisposable
     private static readonly long s_progressWindow = Stopwatch.Frequency / 100;
     private static readonly long s_retireAfter = (long)(RetireAfter.TotalSeconds * Stopwatch.Frequency);
 
-    private readonly ConcurrentQueue<IPythonWorkItem> _queue = new();
+    private readonly ConcurrentQueue<QueuedItem> _queue = new();
     private readonly Action<Exception> _onFault;
     private readonly string _name;
     private readonly Thread _monitor;
@@ -58,6 +61,7 @@ public sealed class PythonThreadPool : IDisposable
     private int _awake;
     private int _queued;
     private long _lastTakeTicks;
+    private long _lastGrowTicks;
     private long _lastStallTicks;
     private Worker[] _workers = [];
     private int _monitorParked;
@@ -85,7 +89,7 @@ public sealed class PythonThreadPool : IDisposable
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         Interlocked.Increment(ref _queued);
-        _queue.Enqueue(item);
+        _queue.Enqueue(new QueuedItem(item, Stopwatch.GetTimestamp()));
         if (Volatile.Read(ref _monitorParked) != 0)
         {
             _monitorWake.Set();
@@ -163,8 +167,9 @@ public sealed class PythonThreadPool : IDisposable
         {
             while (true)
             {
-                if (_queue.TryDequeue(out var item))
+                if (_queue.TryDequeue(out var queued))
                 {
+                    var item = queued.Item;
                     Interlocked.Decrement(ref _queued);
                     Volatile.Write(ref _lastTakeTicks, Stopwatch.GetTimestamp());
                     if (!holdsGil)
@@ -338,11 +343,13 @@ public sealed class PythonThreadPool : IDisposable
             Thread.Sleep(1);
             var now = Stopwatch.GetTimestamp();
             var sinceTake = now - Volatile.Read(ref _lastTakeTicks);
-            if (!_queue.IsEmpty && (Volatile.Read(ref _awake) == 0
-                || (sinceTake > threshold && (sinceTake > longItem || !AnyRunnable()))))
+            if (_queue.TryPeek(out var head) && (Volatile.Read(ref _awake) == 0
+                || sinceTake > longItem
+                || (now - head.Enqueued > threshold && now - _lastGrowTicks > threshold && !AnyRunnable())))
             {
-                // Reset the clock so one stall adds one thread, not one per millisecond. The stall
-                // is remembered even at the maximum, so blocked helpers are not retired meanwhile.
+                // One stall adds one thread, not one per millisecond. The stall is remembered even
+                // at the maximum, so blocked helpers are not retired meanwhile.
+                _lastGrowTicks = now;
                 Volatile.Write(ref _lastTakeTicks, now);
                 Volatile.Write(ref _lastStallTicks, now);
                 WakeOrStart();
@@ -387,6 +394,8 @@ public sealed class PythonThreadPool : IDisposable
             worker.Wake.Release();
         }
     }
+
+    private readonly record struct QueuedItem(IPythonWorkItem Item, long Enqueued);
 
     /// <summary>One pool thread's identity and progress, read by the others to decide who is surplus.</summary>
     private sealed class Worker(bool isPrimary) : IDisposable
