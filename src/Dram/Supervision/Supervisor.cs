@@ -344,13 +344,35 @@ internal sealed class Supervisor : IDisposable
             }
             else if (!_stopping.IsCancellationRequested)
             {
-                SupervisorLog.ReplaceFailed(_log, worker.Pid, fresh.Pid, WorkerProcess.Describe(await fresh.Exited.ConfigureAwait(false)));
+                var delay = worker.NextRecycleRetry();
+                SupervisorLog.ReplaceFailed(_log, worker.Pid, fresh.Pid, WorkerProcess.Describe(await fresh.Exited.ConfigureAwait(false)), delay.TotalSeconds);
+                _ = RetryRecycleAsync(worker, reason, delay);
             }
         }
         finally
         {
             _changes.Release();
         }
+    }
+
+    /// <summary>
+    /// After a replacement failed to boot (the app no longer imports), asks again later, less and
+    /// less often: the limit that asked for it (max-requests, max-rss) still holds.
+    /// </summary>
+    private async Task RetryRecycleAsync(WorkerProcess worker, string reason, TimeSpan delay)
+    {
+        await Task.Delay(delay, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            worker.RecycleRequested = false;
+        }
+
+        await RecycleAsync(worker, reason).ConfigureAwait(false);
     }
 
     private async Task WatchMemoryAsync()

@@ -41,8 +41,8 @@ internal static partial class SupervisorLog
     [LoggerMessage(61, LogLevel.Error, "Reload failed: new worker {Pid} did not boot ({Cause}); the old workers keep serving")]
     public static partial void ReloadFailed(ILogger logger, int pid, string cause);
 
-    [LoggerMessage(62, LogLevel.Error, "Could not replace worker {Pid}: new worker {NewPid} did not boot ({Cause}); the old one keeps serving")]
-    public static partial void ReplaceFailed(ILogger logger, int pid, int newPid, string cause);
+    [LoggerMessage(62, LogLevel.Error, "Could not replace worker {Pid}: new worker {NewPid} did not boot ({Cause}); the old one keeps serving, next try in {Seconds} s")]
+    public static partial void ReplaceFailed(ILogger logger, int pid, int newPid, string cause, double seconds);
 
     [LoggerMessage(69, LogLevel.Information, "Reloading: {File} changed (--reload)")]
     public static partial void ReloadingOnChange(ILogger logger, string file);

@@ -41,6 +41,16 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Set once a replacement was asked for (max-requests, max-rss), so it is asked only once.</summary>
     public bool RecycleRequested { get; set; }
 
+    private TimeSpan _recycleRetry = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait before trying again to replace it: 1 s, then doubling up to 30 s.</summary>
+    public TimeSpan NextRecycleRetry()
+    {
+        var delay = _recycleRetry;
+        _recycleRetry = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        return delay;
+    }
+
     public static WorkerProcess Start(IEnumerable<string> arguments, Action<WorkerProcess, string> onMessage)
     {
         var (fileName, prefix) = SelfCommand();

@@ -66,6 +66,9 @@ internal sealed partial class Supervised : IDisposable
     /// <summary>Makes the next import of the app raise.</summary>
     public void BreakApp() => File.WriteAllText(Path.Combine(_dir, "IMPORT_FAILS"), "");
 
+    /// <summary>Makes the app import again.</summary>
+    public void FixApp() => File.Delete(Path.Combine(_dir, "IMPORT_FAILS"));
+
     /// <summary>Edits the app's source, as a developer saving it would.</summary>
     public void EditApp() => File.AppendAllText(Path.Combine(_dir, "supervised_app.py"), "\n# edited by the test\n");
 
@@ -98,8 +101,11 @@ internal sealed partial class Supervised : IDisposable
     }
 
     /// <summary>The pids the supervisor booted, in order.</summary>
-    public IReadOnlyList<int> BootedPids() =>
-        [.. BootingLine().Matches(Stderr).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
+    public IReadOnlyList<int> BootedPids() => BootingPids(Stderr);
+
+    /// <summary>The pids of the workers a supervisor's log says it started.</summary>
+    public static IReadOnlyList<int> BootingPids(string log) =>
+        [.. BootingLine().Matches(log).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
 
     public async Task SignalAsync(string signal, int? pid = null)
     {

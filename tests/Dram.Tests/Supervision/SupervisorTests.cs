@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Dram.Tests.Cli;
 using Dram.Tests.Support;
@@ -189,6 +190,33 @@ public sealed class SupervisorTests
     }
 
     [Fact]
+    public async Task Sigterm_WhileWorkersAreStillImportingTheApp_Exit0AndNoWorkerLeft()
+    {
+        var dir = Directory.CreateTempSubdirectory("dram-supervision-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(dir, "slow_import.py"), """
+            import time
+            print("dram-test: importing", flush=True)
+            time.sleep(120)
+            def app(environ, start_response):
+                start_response("200 OK", [])
+                return [b""]
+            """);
+        using var process = DramProcess.Start(["--python", Supervised.Python, "--chdir", dir, "-b", "127.0.0.1:0", "-w", "2", "slow_import:app"]);
+        await process.WaitForStderrLineAsync(line => line.Contains("dram-test: importing", StringComparison.Ordinal), Supervised.Deadline);
+        var workers = Supervised.BootingPids(process.Stderr);
+        Assert.Equal(2, workers.Count);
+
+        var kill = await ChildProcess.RunAsync("kill", ["-TERM", process.Pid.ToString(CultureInfo.InvariantCulture)], CliTestPaths.RepoRoot);
+        Assert.Equal(0, kill.ExitCode);
+
+        var result = await process.WaitForExitAsync();
+        Assert.Equal(0, result.ExitCode);
+        result.AssertNoStackTrace();
+        Assert.DoesNotContain("Listening at", result.Stderr, StringComparison.Ordinal);
+        Assert.All(workers, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"worker {pid} outlived the supervisor"));
+    }
+
+    [Fact]
     public async Task Sigterm_ToAWorkerDirectly_ItExits0AndIsReplaced()
     {
         using var server = await Supervised.StartAsync();
@@ -305,6 +333,27 @@ public sealed class SupervisorTests
         Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} failed of {load.Succeeded + load.Failures.Count}: {string.Join("; ", load.Failures.Take(10))}");
         Assert.True(load.Pids.Count >= 2, "requests were answered by the recycled worker and its replacement");
         Assert.DoesNotContain("died", server.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MaxRequests_ReplacementFailsToBoot_OldWorkerServesAndTheReplacementIsRetried()
+    {
+        using var server = await Supervised.StartAsync("--max-requests", "20");
+        await server.WaitForServingAsync(1);
+        var worker = server.BootedPids()[0];
+        server.BreakApp();
+        using var http = new HttpClient();
+        for (var i = 0; i < 25; i++)
+        {
+            Assert.Equal(worker, Supervised.PidOf(await GetAsync(http, server.Url + "/")));
+        }
+
+        await server.WaitForAsync(log => Supervised.Occurrences(log, $"Could not replace worker {worker}") >= 2);
+        Assert.Equal(worker, Supervised.PidOf(await GetAsync(http, server.Url + "/")));
+        server.FixApp();
+
+        await server.WaitForLineAsync($"Worker {worker} exited (exit code 0)");
+        Assert.NotEqual(worker, Supervised.PidOf(await GetAsync(http, server.Url + "/")));
     }
 
     [Fact]
