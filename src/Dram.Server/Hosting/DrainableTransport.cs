@@ -9,16 +9,28 @@ namespace Dram.Server.Hosting;
 /// also closes idle keep-alive connections immediately, which races with a client sending its next
 /// request on them; a draining Dram stops accepting first and lets those connections end by
 /// themselves (their next response says Connection: close, or the keep-alive timeout closes them).
+/// The socket transport itself comes from the host's services (<see cref="Attach"/>), so it gets
+/// Kestrel's pinned block pool.
 /// </summary>
-internal sealed class DrainableTransport(IConnectionListenerFactory inner) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+internal sealed class DrainableTransport : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    private IConnectionListenerFactory? _inner;
     private readonly Lock _lock = new();
     private readonly List<Listener> _listeners = [];
     private bool _stopped;
 
+    private IConnectionListenerFactory Inner => _inner ?? throw new InvalidOperationException("no transport attached");
+
+    /// <summary>Wraps <paramref name="inner"/>, the transport the host built; returns this wrapper.</summary>
+    public DrainableTransport Attach(IConnectionListenerFactory inner)
+    {
+        _inner = inner;
+        return this;
+    }
+
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        var listener = new Listener(await inner.BindAsync(endpoint, cancellationToken).ConfigureAwait(false));
+        var listener = new Listener(await Inner.BindAsync(endpoint, cancellationToken).ConfigureAwait(false));
         bool stopped;
         lock (_lock)
         {
@@ -34,7 +46,7 @@ internal sealed class DrainableTransport(IConnectionListenerFactory inner) : ICo
         return listener;
     }
 
-    public bool CanBind(EndPoint endpoint) => inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
+    public bool CanBind(EndPoint endpoint) => Inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
 
     /// <summary>Stops accepting on every listener; connections already accepted are left alone.</summary>
     public async Task StopAcceptingAsync()
