@@ -40,13 +40,33 @@ public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper out
         Assert.True(elapsed < TimeSpan.FromSeconds(3.5), $"8 requests sleeping 0.5 s took {elapsed.TotalSeconds:F2} s with 2 threads");
     }
 
+    /// <summary>
+    /// Starts a request to <paramref name="path"/> that holds its Python thread until released,
+    /// runs <paramref name="meanwhile"/>, checks the held request is still running, releases it and
+    /// returns its answer.
+    /// </summary>
+    private async Task<string> WhileHeldAsync(string url, string path, Func<Task> meanwhile)
+    {
+        var id = AppControl.NewId();
+        var held = python.Http.GetStringAsync(new Uri($"{url}{path}?id={id}"));
+        try
+        {
+            await meanwhile();
+            Assert.False(held.IsCompleted);
+        }
+        finally
+        {
+            await python.Http.ReleaseAsync(url, id);
+        }
+
+        return await held;
+    }
+
     [Fact]
     public async Task BlockedRequest_OtherRequests_StillServed()
     {
         var url = await python.UrlAsync(App, threads: 8);
-        var id = AppControl.NewId();
-        var blocked = python.Http.GetStringAsync(new Uri($"{url}/block?id={id}"));
-        try
+        var answer = await WhileHeldAsync(url, "/block", async () =>
         {
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             for (var i = 0; i < 5; i++)
@@ -54,15 +74,9 @@ public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper out
                 using var response = await python.Http.GetAsync(new Uri(url + "/quick"), quick.Token);
                 Assert.Equal("quick", await response.Content.ReadAsStringAsync(quick.Token));
             }
+        });
 
-            Assert.False(blocked.IsCompleted);
-        }
-        finally
-        {
-            await python.Http.ReleaseAsync(url, id);
-        }
-
-        Assert.Equal("released", await blocked);
+        Assert.Equal("released", answer);
     }
 
     [Fact]
@@ -71,19 +85,10 @@ public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper out
         // The computing thread never blocks, so only the long-item rule can add a thread; the
         // release itself is a request that needs one.
         var url = await python.UrlAsync(App, threads: 8);
-        var id = AppControl.NewId();
-        var burning = python.Http.GetStringAsync(new Uri($"{url}/burn?id={id}"));
-        try
-        {
-            Assert.Equal("quick", await python.Http.GetStringAsync(new Uri(url + "/quick")));
-            Assert.False(burning.IsCompleted);
-        }
-        finally
-        {
-            await python.Http.ReleaseAsync(url, id);
-        }
+        var answer = await WhileHeldAsync(url, "/burn", async () =>
+            Assert.Equal("quick", await python.Http.GetStringAsync(new Uri(url + "/quick"))));
 
-        Assert.Equal("burned", await burning);
+        Assert.Equal("burned", answer);
     }
 
     [Fact]
