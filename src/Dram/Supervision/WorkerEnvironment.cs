@@ -11,7 +11,7 @@ namespace Dram.Cli.Supervision;
 /// DOTNET_GCgen0size: the workstation GC sizes its first-generation budget from the CPU's cache
 /// (about 16 MiB on this machine's EPYC) and each worker keeps that much committed. A worker's own
 /// allocations per request are small, so 4 MiB costs no measurable throughput and saves about
-/// 10 MB of PSS per worker (bench/README.md, "Memory").
+/// 8 MB of PSS per worker (bench/README.md, "Memory").
 /// </remarks>
 internal static class WorkerEnvironment
 {
