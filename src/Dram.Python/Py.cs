@@ -170,6 +170,18 @@ public static unsafe class Py
     }
 
     /// <summary>Calls a method by name with no arguments.</summary>
+    /// <summary>Calls with any number of positional arguments (vectorcall, no tuple).</summary>
+    public static PyRef Call(PyBorrowed callable, ReadOnlySpan<PyBorrowed> arguments)
+    {
+        var args = stackalloc nint[arguments.Length + 1];
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            args[i + 1] = arguments[i].Handle;
+        }
+
+        return PyRef.Checked(CApiOptional.Vectorcall(callable.Handle, args + 1, (nuint)arguments.Length));
+    }
+
     public static PyRef CallMethod(PyBorrowed o, string name)
     {
         using var method = GetAttr(o, name);
@@ -324,6 +336,20 @@ public static unsafe class Py
     }
 
     // ---- exceptions ----
+
+    /// <summary>
+    /// Sets <paramref name="type"/>(<paramref name="message"/>) as the pending Python error; the native
+    /// callback throws the returned exception so Python raises exactly that type.
+    /// </summary>
+    public static PyErrorAlreadySetException Raise(PyBorrowed type, string message)
+    {
+        fixed (byte* p = ToCStringHeap(message))
+        {
+            CApi.PyErr_SetString(type.Handle, p);
+        }
+
+        return new PyErrorAlreadySetException(message);
+    }
 
     /// <summary>
     /// Sets the exception described by an <c>exc_info</c> triple (type, value, traceback) as the

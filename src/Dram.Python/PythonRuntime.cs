@@ -20,6 +20,10 @@ public sealed class PythonRuntime
 
     private readonly BlockingCollection<Action> _mainThreadJobs = [];
 
+    // Set while an event loop runs on py-main (PythonEventLoop): jobs then run inside the loop,
+    // which this wakes.
+    private volatile Action? _wakeLoop;
+
     private PythonRuntime(PythonInstallation installation) => Installation = installation;
 
     public PythonInstallation Installation { get; }
@@ -63,7 +67,7 @@ public sealed class PythonRuntime
     public T RunOnMainThread<T>(Func<T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _mainThreadJobs.Add(() =>
+        PostToMainThread(() =>
         {
             try
             {
@@ -78,7 +82,27 @@ public sealed class PythonRuntime
     }
 
     /// <summary>Queues <paramref name="work"/> to run on py-main with the GIL held, without waiting for it.</summary>
-    public void PostToMainThread(Action work) => _mainThreadJobs.Add(work);
+    public void PostToMainThread(Action work)
+    {
+        _mainThreadJobs.Add(work);
+        _wakeLoop?.Invoke();
+    }
+
+    /// <summary>An event loop started or stopped running on py-main; <paramref name="wake"/> makes it run <see cref="RunPendingMainThreadJobs"/>.</summary>
+    internal void AttachLoop(Action? wake)
+    {
+        _wakeLoop = wake;
+        wake?.Invoke();
+    }
+
+    /// <summary>On py-main with the GIL, from inside the running event loop: runs the jobs queued so far.</summary>
+    internal void RunPendingMainThreadJobs()
+    {
+        while (_mainThreadJobs.TryTake(out var job))
+        {
+            job();
+        }
+    }
 
     private unsafe void MainThread(Action<string, string> output, TaskCompletionSource started)
     {

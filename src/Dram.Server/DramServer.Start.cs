@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using Dram.Python;
+using Dram.Server.Asgi;
 using Dram.Server.Hosting;
 using Dram.Server.Logging;
 using Dram.Server.Wsgi;
@@ -27,11 +28,11 @@ public sealed partial class DramServer
     private static ErrorLog? s_appOutput;
 
     private readonly WebApplication _web;
-    private readonly PythonThreadPool _pool;
+    private readonly PythonThreadPool? _pool;
     private readonly ILogger _logger;
     private int _stopped;
 
-    private DramServer(WebApplication web, PythonThreadPool pool, ILogger logger)
+    private DramServer(WebApplication web, PythonThreadPool? pool, ILogger logger)
     {
         _web = web;
         _pool = pool;
@@ -52,18 +53,25 @@ public sealed partial class DramServer
         var runtime = StartPython(options, errorLog);
         Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
 
-        var app = LoadApp(options, runtime);
-        var pool = new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
+        var loaded = LoadApp(options, runtime, logger);
+        var pool = loaded.Wsgi is null ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
+        var lifespan = loaded.Asgi is { } asgiApp ? new AsgiLifespan(asgiApp, options.Lifespan, logger) : null;
+        lifespan?.Startup();
         var drain = new Drain(new DrainableTransport(), options.MaxRequests);
-        var web = BuildWebApplication(options, errorLog, app, pool, drain);
+        var web = BuildWebApplication(options, errorLog, loaded, pool, drain);
         try
         {
             await web.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e)
         {
-            pool.Dispose();
+            pool?.Dispose();
             await web.DisposeAsync().ConfigureAwait(false);
+            if (lifespan is not null)
+            {
+                await lifespan.ShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             var reason = e.InnerException is AddressInUseException ? "address already in use" : e.Message;
             throw BindAddress.ListenFailed(reason, options.EffectiveBinds);
         }
@@ -74,8 +82,16 @@ public sealed partial class DramServer
             Urls = [.. web.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
         };
-        server.StartWatchdog(options, runtime, app);
-        Log.Serving(logger, app.Name, options.Threads);
+        server._lifespan = lifespan;
+        server.StartWatchdog(options, runtime, loaded);
+        if (loaded.Asgi is { } asgi)
+        {
+            Log.ServingAsgi(logger, asgi.Name, asgi.Loop.Implementation);
+        }
+        else
+        {
+            Log.Serving(logger, loaded.Wsgi!.Name, options.Threads);
+        }
         if (options.ListenHandles.Count == 0)
         {
             // Inherited sockets were announced by the supervisor that bound them.
@@ -104,7 +120,7 @@ public sealed partial class DramServer
         }
     }
 
-    private static WsgiApp LoadApp(DramServerOptions options, PythonRuntime runtime)
+    private static LoadedApp LoadApp(DramServerOptions options, PythonRuntime runtime, ILogger logger)
     {
         if (options.Chdir is { } chdir)
         {
@@ -120,10 +136,39 @@ public sealed partial class DramServer
 
         // gunicorn puts the working directory first on sys.path, then --pythonpath entries.
         List<string> sysPath = [Directory.GetCurrentDirectory(), .. options.PythonPath.Select(Path.GetFullPath)];
-        return runtime.RunOnMainThread(() => WsgiApp.Load(options.App, options.Factory, sysPath, options.Threads, options.Multiprocess));
+        var (callable, asgi) = runtime.RunOnMainThread(() =>
+        {
+            var loaded = WsgiApp.LoadCallable(options.App, options.Factory, sysPath);
+            var isAsgi = options.Interface switch
+            {
+                AppInterface.Asgi => true,
+                AppInterface.Wsgi => false,
+                _ => options.App is not null && AsgiApp.IsAsgi(loaded.Borrow()),
+            };
+            return (loaded, isAsgi);
+        });
+        if (!asgi)
+        {
+            return new LoadedApp(runtime.RunOnMainThread(() => WsgiApp.Create(callable, options.App, options.Threads, options.Multiprocess)), null);
+        }
+
+        PythonEventLoop loop;
+        try
+        {
+            loop = PythonEventLoop.Start(runtime, options.Loop.ToString().ToLowerInvariant(), e => Log.LoopError(logger, e.Message));
+        }
+        catch (PythonException e)
+        {
+            throw new DramStartupException(ExitCodes.Usage, $"cannot start the {options.Loop.ToString().ToLowerInvariant()} event loop: {e.TypeName}: {e.PythonMessage}");
+        }
+
+        return new LoadedApp(null, runtime.RunOnMainThread(() => AsgiApp.Create(callable, options.App!, loop, options)));
     }
 
-    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, WsgiApp app, PythonThreadPool pool, Drain drain)
+    /// <summary>The app, as whichever interface it speaks.</summary>
+    private sealed record LoadedApp(WsgiApp? Wsgi, AsgiApp? Asgi);
+
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApp app, PythonThreadPool? pool, Drain drain)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
@@ -148,13 +193,25 @@ public sealed partial class DramServer
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
 
         var web = builder.Build();
-        var requestLogger = errorLog.CreateLogger("dram.wsgi");
         var maxBody = options.MaxRequestBody;
         var maxPending = options.MaxPending;
+        if (app.Asgi is { } asgi)
+        {
+            var asgiLogger = errorLog.CreateLogger("dram.asgi");
+            web.UseWebSockets(AsgiWebSocket.Options(options));
+            web.Run(context =>
+            {
+                drain.OnRequest(context);
+                return HandleAsgi(context, asgi, asgiLogger, maxBody);
+            });
+            return web;
+        }
+
+        var requestLogger = errorLog.CreateLogger("dram.wsgi");
         web.Run(context =>
         {
             drain.OnRequest(context);
-            return Handle(context, app, pool, requestLogger, maxBody, maxPending);
+            return Handle(context, app.Wsgi!, pool!, requestLogger, maxBody, maxPending);
         });
         return web;
     }
@@ -192,14 +249,15 @@ public sealed partial class DramServer
         }
     }
 
-    private static Task Handle(HttpContext context, WsgiApp app, PythonThreadPool pool, ILogger logger, long maxBody, int maxPending)
+    /// <summary>Answers what no app should see (a body over the limit, a malformed request); false when it did.</summary>
+    private static bool Admit(HttpContext context, ILogger logger, long maxBody)
     {
         if (context.Request.ContentLength > maxBody)
         {
             // Refused before the app runs: answering 413 now beats failing the app's first read.
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             context.Response.Headers.Connection = "close";
-            return Task.CompletedTask;
+            return false;
         }
 
         if (RequestRules.Check(context.Request) is { } violation)
@@ -209,6 +267,30 @@ public sealed partial class DramServer
             Log.RequestRejected(logger, context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget, violation);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             context.Response.Headers.Connection = "close";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static Task HandleAsgi(HttpContext context, AsgiApp app, ILogger logger, long maxBody)
+    {
+        if (!Admit(context, logger, maxBody))
+        {
+            return Task.CompletedTask;
+        }
+
+        AsgiConnection connection = context.WebSockets.IsWebSocketRequest
+            ? new AsgiWebSocket(context, app, logger)
+            : new AsgiHttpRequest(context, app, logger);
+        connection.Post();
+        return connection.Completion;
+    }
+
+    private static Task Handle(HttpContext context, WsgiApp app, PythonThreadPool pool, ILogger logger, long maxBody, int maxPending)
+    {
+        if (!Admit(context, logger, maxBody))
+        {
             return Task.CompletedTask;
         }
 
@@ -237,8 +319,14 @@ public sealed partial class DramServer
 
         Log.ShuttingDown(_logger);
         await _web.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_lifespan is not null)
+        {
+            await _lifespan.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _watchdog?.Dispose();
-        _pool.Dispose();
+        _asgiWatchdog?.Dispose();
+        _pool?.Dispose();
         await _web.DisposeAsync().ConfigureAwait(false);
     }
 

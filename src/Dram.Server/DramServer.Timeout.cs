@@ -1,4 +1,5 @@
 using Dram.Python;
+using Dram.Server.Asgi;
 using Dram.Server.Wsgi;
 
 namespace Dram.Server;
@@ -6,6 +7,8 @@ namespace Dram.Server;
 public sealed partial class DramServer
 {
     private RequestWatchdog? _watchdog;
+    private AsgiWatchdog? _asgiWatchdog;
+    private AsgiLifespan? _lifespan;
 
     /// <summary>
     /// Cancelled when a request has stayed stuck outside Python past --timeout and its grace
@@ -14,11 +17,20 @@ public sealed partial class DramServer
     /// </summary>
     public CancellationToken Unhealthy => _watchdog?.Unhealthy ?? CancellationToken.None;
 
-    private void StartWatchdog(DramServerOptions options, PythonRuntime runtime, WsgiApp app)
+    private void StartWatchdog(DramServerOptions options, PythonRuntime runtime, LoadedApp app)
     {
-        if (options.Timeout > TimeSpan.Zero)
+        if (options.Timeout <= TimeSpan.Zero)
         {
-            _watchdog = new RequestWatchdog(options.Timeout, runtime, app.TimeoutType, _logger);
+            return;
+        }
+
+        if (app.Asgi is { } asgi)
+        {
+            _asgiWatchdog = new AsgiWatchdog(asgi, options.Timeout, _logger);
+        }
+        else
+        {
+            _watchdog = new RequestWatchdog(options.Timeout, runtime, app.Wsgi!.TimeoutType, _logger);
         }
     }
 }

@@ -87,6 +87,27 @@ public sealed class DramServerOptions
     /// </summary>
     public int MaxPending { get; set; } = 1024;
 
+    /// <summary>Which protocol the app speaks; <see cref="AppInterface.Auto"/> tells a coroutine function or an object with an async <c>__call__</c> (ASGI 3) from a WSGI callable.</summary>
+    public AppInterface Interface { get; set; } = AppInterface.Auto;
+
+    /// <summary>ASGI lifespan protocol: <see cref="LifespanMode.Auto"/> runs it when the app supports it.</summary>
+    public LifespanMode Lifespan { get; set; } = LifespanMode.Auto;
+
+    /// <summary>The asyncio event loop implementation ASGI apps run on.</summary>
+    public EventLoopKind Loop { get; set; } = EventLoopKind.Auto;
+
+    /// <summary>Largest WebSocket message accepted, in bytes; a larger one closes the connection with 1009 (uvicorn's default, 16 MiB).</summary>
+    public long WebSocketMaxSize { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Offer permessage-deflate (RFC 7692) on WebSocket connections.</summary>
+    public bool WebSocketPerMessageDeflate { get; set; } = true;
+
+    /// <summary>Send a WebSocket ping this often on an otherwise quiet connection; <see cref="TimeSpan.Zero"/> turns pings off.</summary>
+    public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Close a WebSocket connection whose peer has not answered a ping within this long; <see cref="TimeSpan.Zero"/> waits forever.</summary>
+    public TimeSpan WebSocketPingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Where the error log goes; null means standard error.</summary>

@@ -65,4 +65,28 @@ internal static partial class Log
 
     [LoggerMessage(30, LogLevel.Critical, "Internal error in Dram")]
     public static partial void InternalError(ILogger logger, Exception exception);
+
+    [LoggerMessage(50, LogLevel.Information, "Serving ASGI app {App} on the {Loop} event loop")]
+    public static partial void ServingAsgi(ILogger logger, string app, string loop);
+
+    [LoggerMessage(51, LogLevel.Error, "ASGI protocol error in {Method} {Target}: {Problem}")]
+    public static partial void AsgiProtocolError(ILogger logger, string method, string target, string problem);
+
+    [LoggerMessage(52, LogLevel.Error, "ASGI app returned without {What} for {Method} {Target}")]
+    public static partial void AsgiNoResponse(ILogger logger, string method, string target, string what);
+
+    [LoggerMessage(53, LogLevel.Error, "Error in the app after its response to {Method} {Target} completed\n{Traceback}")]
+    public static partial void AppErrorAfterResponse(ILogger logger, string method, string target, string traceback);
+
+    [LoggerMessage(54, LogLevel.Information, "ASGI lifespan: {Message}")]
+    public static partial void Lifespan(ILogger logger, string message);
+
+    [LoggerMessage(55, LogLevel.Warning, "ASGI lifespan unsupported by the app, serving without it: {Detail}")]
+    public static partial void LifespanUnsupported(ILogger logger, string detail);
+
+    [LoggerMessage(56, LogLevel.Error, "ASGI lifespan shutdown failed: {Message}")]
+    public static partial void LifespanShutdownFailed(ILogger logger, string message);
+
+    [LoggerMessage(57, LogLevel.Error, "Event loop error: {Message}")]
+    public static partial void LoopError(ILogger logger, string message);
 }

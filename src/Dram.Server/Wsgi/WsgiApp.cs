@@ -38,10 +38,10 @@ internal sealed class WsgiApp
     public EnvironBuilder Environ { get; }
 
     /// <summary>
-    /// Imports the app (GIL held, on py-main). <paramref name="spec"/> null means the built-in welcome app.
-    /// Failures throw <see cref="DramStartupException"/> with exit code 3.
+    /// Imports the app (GIL held, on py-main) and returns the callable. <paramref name="spec"/>
+    /// null means the built-in welcome app. Failures throw <see cref="DramStartupException"/> with exit code 3.
     /// </summary>
-    public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads, bool multiprocess = false)
+    public static PyRef LoadCallable(string? spec, bool factory, IReadOnlyList<string> sysPath)
     {
         EnsureSupportModule();
         var support = s_support.Borrow();
@@ -49,7 +49,7 @@ internal sealed class WsgiApp
         {
             if (spec is null)
             {
-                return new WsgiApp(Py.GetAttr(support, "welcome"), "built-in welcome app", threads, multiprocess);
+                return Py.GetAttr(support, "welcome");
             }
 
             using var load = Py.GetAttr(support, "load");
@@ -61,8 +61,7 @@ internal sealed class WsgiApp
                 Py.ListAppend(paths.Borrow(), item.Borrow());
             }
 
-            var callable = Py.Call(load.Borrow(), specStr.Borrow(), Py.Bool(factory).Borrow(), paths.Borrow());
-            return new WsgiApp(callable, spec, threads, multiprocess);
+            return Py.Call(load.Borrow(), specStr.Borrow(), Py.Bool(factory).Borrow(), paths.Borrow());
         }
         catch (PythonException e) when (e.TypeName == "AppLoadError")
         {
@@ -74,6 +73,14 @@ internal sealed class WsgiApp
                 ExitCodes.AppLoad, $"cannot load app {spec}: {e.TypeName}: {e.PythonMessage}", e.Traceback.TrimEnd());
         }
     }
+
+    /// <summary>Wraps a loaded callable as a WSGI app (GIL held).</summary>
+    public static WsgiApp Create(PyRef callable, string? spec, int threads, bool multiprocess = false) =>
+        new(callable, spec ?? "built-in welcome app", threads, multiprocess);
+
+    /// <summary>Imports and wraps in one step (GIL held, on py-main).</summary>
+    public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads, bool multiprocess = false) =>
+        Create(LoadCallable(spec, factory, sysPath), spec, threads, multiprocess);
 
     private static void EnsureSupportModule()
     {

@@ -9,7 +9,7 @@ namespace Dram.Server.Wsgi;
 /// </summary>
 internal static class WsgiCallbacks
 {
-    internal static readonly RequestTable Requests = new();
+    internal static readonly RequestTable<WsgiRequest> Requests = new();
 
     internal static readonly NativeFunction StartResponse =
         NativeFunction.Register("start_response", ["status", "headers", "exc_info"], 2, OnStartResponse);

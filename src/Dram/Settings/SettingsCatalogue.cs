@@ -19,8 +19,8 @@ internal static class SettingsCatalogue
             Type = SettingTypes.App,
             Default = "the built-in welcome app",
             DefaultSource = "Dram's own: gunicorn requires an app, but a welcome page shows the install works before any app is written.",
-            Summary = "The WSGI app as MODULE:ATTRIBUTE (the attribute may be dotted); MODULE alone means MODULE:application.",
-            Description = "The WSGI application to serve, written `module:attribute`, where the module is imported the usual way " +
+            Summary = "The app (WSGI or ASGI) as MODULE:ATTRIBUTE (the attribute may be dotted); MODULE alone means MODULE:application.",
+            Description = "The WSGI or ASGI application to serve, written `module:attribute`, where the module is imported the usual way " +
                 "(from the working directory and --pythonpath) and the attribute may be dotted (`pkg.web:app.wsgi`). " +
                 "`module` alone means `module:application`, gunicorn's convention. The shape is checked before Python starts; " +
                 "a module that fails to import or an attribute that is not callable makes dram exit with code 3.",
@@ -144,6 +144,102 @@ internal static class SettingsCatalogue
                 "sent yet, else the response ends unfinished. A thread blocked in C code cannot be interrupted: 5 seconds later " +
                 "its worker is replaced, with the same drain as a restart. Logged either way. 0 turns the timeout off.",
             ApplyTo = static (options, value) => options.Timeout = TimeSpan.FromSeconds(value),
+        },
+        new Setting<AppInterface>
+        {
+            Name = "interface",
+            Type = SettingTypes.Choice(
+                "INTERFACE",
+                ("auto", AppInterface.Auto),
+                ("asgi", AppInterface.Asgi),
+                ("wsgi", AppInterface.Wsgi)),
+            Default = "auto",
+            DefaultSource = "Matches uvicorn's --interface auto: the app's own shape says which protocol it speaks.",
+            Summary = "The protocol the app speaks: asgi (ASGI 3), wsgi (PEP 3333), or auto to tell from the app.",
+            Description = "`asgi` calls the app as ASGI 3 (`await app(scope, receive, send)`) on an event loop; `wsgi` calls it as " +
+                "PEP 3333 (`app(environ, start_response)`) on Python threads. `auto` picks ASGI when the app is a coroutine " +
+                "function or an object whose `__call__` is one (Starlette, FastAPI, Django's ASGIHandler), and WSGI otherwise; " +
+                "the start-up log says which it picked.",
+            ApplyTo = static (options, value) => options.Interface = value,
+        },
+        new Setting<LifespanMode>
+        {
+            Name = "lifespan",
+            Type = SettingTypes.Choice(
+                "MODE",
+                ("auto", LifespanMode.Auto),
+                ("on", LifespanMode.On),
+                ("off", LifespanMode.Off)),
+            Default = "auto",
+            DefaultSource = "Matches uvicorn's default.",
+            Summary = "ASGI lifespan events: auto (when the app supports them), on (required), off.",
+            Description = "Runs the ASGI lifespan protocol around serving: `lifespan.startup` before the first request (what the " +
+                "app puts into `scope[\"state\"]` is copied into every request's scope) and `lifespan.shutdown` after the last. " +
+                "A startup the app reports as failed stops dram with exit code 3 and the app's message. With `auto` an app that " +
+                "raises before answering startup is taken not to support lifespan and is served without it; with `on` that is a " +
+                "start-up failure too. ASGI apps only.",
+            ApplyTo = static (options, value) => options.Lifespan = value,
+        },
+        new Setting<EventLoopKind>
+        {
+            Name = "loop",
+            Type = SettingTypes.Choice(
+                "LOOP",
+                ("auto", EventLoopKind.Auto),
+                ("asyncio", EventLoopKind.Asyncio),
+                ("uvloop", EventLoopKind.Uvloop)),
+            Default = "auto",
+            DefaultSource = "Matches uvicorn's default.",
+            Summary = "The event loop ASGI apps run on: uvloop when importable (auto), asyncio, or uvloop.",
+            Description = "Each worker runs one event loop, on the thread that started Python. `auto` uses uvloop when it can be " +
+                "imported (Debian: python3-uvloop) and asyncio's own loop otherwise; `uvloop` fails at start-up when it is missing. " +
+                "ASGI apps only.",
+            ApplyTo = static (options, value) => options.Loop = value,
+        },
+        new Setting<long>
+        {
+            Name = "ws-max-size",
+            Type = SettingTypes.Size,
+            Default = "16M",
+            DefaultSource = "Matches uvicorn's default (16 MiB).",
+            Summary = "Largest WebSocket message accepted; a larger one closes the connection with code 1009.",
+            Description = "The largest WebSocket message, in bytes, after reassembling its frames and decompressing it. A larger " +
+                "message closes the connection with code 1009 (message too big, RFC 6455 §7.4.1) and the app receives " +
+                "`websocket.disconnect` with that code.",
+            ApplyTo = static (options, value) => options.WebSocketMaxSize = value,
+        },
+        new Setting<bool>
+        {
+            Name = "ws-per-message-deflate",
+            Type = SettingTypes.Boolean,
+            Default = "true",
+            DefaultSource = "Matches uvicorn's default.",
+            Summary = "Offer permessage-deflate compression (RFC 7692) to WebSocket clients.",
+            Description = "When the client offers permessage-deflate (RFC 7692), accept it and compress messages. Set it to false " +
+                "to send and receive messages uncompressed (less CPU, more bytes on the wire).",
+            ApplyTo = static (options, value) => options.WebSocketPerMessageDeflate = value,
+        },
+        new Setting<int>
+        {
+            Name = "ws-ping-interval",
+            Type = SettingTypes.Integer(0, 86400),
+            Default = "20",
+            DefaultSource = "Matches uvicorn's default.",
+            Summary = "Seconds between WebSocket pings to the client; 0 turns pings off.",
+            Description = "Sends a WebSocket ping this often, so idle connections stay open through proxies and a vanished client " +
+                "is noticed. 0 turns pings off.",
+            ApplyTo = static (options, value) => options.WebSocketPingInterval = TimeSpan.FromSeconds(value),
+        },
+        new Setting<int>
+        {
+            Name = "ws-ping-timeout",
+            Type = SettingTypes.Integer(0, 86400),
+            Default = "20",
+            DefaultSource = "Matches uvicorn's default.",
+            Summary = "Seconds to wait for the answer to a WebSocket ping before closing the connection; 0 waits forever.",
+            Description = "A client that does not answer a ping within this many seconds is taken to be gone: the connection is " +
+                "closed and the app receives `websocket.disconnect` (code 1006). 0 waits forever.",
+            ApplyTo = static (options, value) => options.WebSocketPingTimeout = TimeSpan.FromSeconds(value),
         },
         new Setting<int>
         {

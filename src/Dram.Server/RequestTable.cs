@@ -1,22 +1,23 @@
-namespace Dram.Server.Wsgi;
+namespace Dram.Server;
 
 /// <summary>
-/// Maps the small integer handles Python holds (in start_response, write and wsgi.input) to the
-/// live request. A handle carries a generation, so an app that keeps one of these objects past
+/// Maps the small integer handles Python holds (WSGI: start_response, write and wsgi.input;
+/// ASGI: receive and send) to the live request. A handle carries a generation, so an app that keeps one of these objects past
 /// its request gets a clear error instead of touching another request (research/embedding.md §7.5).
 /// </summary>
-internal sealed class RequestTable
+internal sealed class RequestTable<T>
+    where T : class
 {
     private const int IndexBits = 20;
     private const long IndexMask = (1L << IndexBits) - 1;
 
     private readonly Lock _lock = new();
     private readonly Stack<int> _free = new();
-    private WsgiRequest?[] _slots = new WsgiRequest?[64];
+    private T?[] _slots = new T?[64];
     private int[] _generations = new int[64];
     private int _used;
 
-    public long Add(WsgiRequest request)
+    public long Add(T request)
     {
         lock (_lock)
         {
@@ -53,11 +54,11 @@ internal sealed class RequestTable
     }
 
     /// <summary>The requests running now (for the watchdog; a copy, taken under the lock).</summary>
-    public WsgiRequest[] Snapshot()
+    public T[] Snapshot()
     {
         lock (_lock)
         {
-            var live = new List<WsgiRequest>();
+            var live = new List<T>();
             for (var i = 0; i < _used; i++)
             {
                 if (_slots[i] is { } request)
@@ -71,7 +72,7 @@ internal sealed class RequestTable
     }
 
     /// <summary>The request for a handle, or null when that request has ended.</summary>
-    public WsgiRequest? Find(long handle)
+    public T? Find(long handle)
     {
         lock (_lock)
         {
