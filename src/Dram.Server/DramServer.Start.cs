@@ -198,7 +198,9 @@ public sealed partial class DramServer
         if (app.Asgi is { } asgi)
         {
             var asgiLogger = errorLog.CreateLogger("dram.asgi");
-            web.UseWebSockets(AsgiWebSocket.Options(options));
+            // Only upgrade requests go through the WebSocket middleware: it allocates a handshake
+            // feature for every request that could upgrade, which is every HTTP/1.1 request.
+            web.UseWhen(AsgiWebSocket.IsUpgrade, branch => branch.UseWebSockets(AsgiWebSocket.Options(options)));
             web.Run(context =>
             {
                 drain.OnRequest(context);
@@ -280,7 +282,7 @@ public sealed partial class DramServer
             return Task.CompletedTask;
         }
 
-        AsgiConnection connection = context.WebSockets.IsWebSocketRequest
+        AsgiConnection connection = AsgiWebSocket.IsUpgrade(context) && context.WebSockets.IsWebSocketRequest
             ? new AsgiWebSocket(context, app, logger)
             : new AsgiHttpRequest(context, app, logger);
         connection.Post();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Dram.Server.Asgi;
 
 /// <summary>A WebSocket connection through an ASGI app (ASGI WebSocket spec). Placeholder: refuses with 403.</summary>
-internal sealed class AsgiWebSocket : AsgiConnection
+internal sealed partial class AsgiWebSocket : AsgiConnection
 {
     public AsgiWebSocket(HttpContext context, AsgiApp app, ILogger logger)
         : base(context, app, logger)
