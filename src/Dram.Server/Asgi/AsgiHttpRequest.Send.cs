@@ -266,6 +266,13 @@ internal sealed partial class AsgiHttpRequest
             AbortAfterFlush();
             _complete = true;
         }
+        else if (Context.Response.HasStarted)
+        {
+            // Earlier chunks were flushed: Kestrel does not flush the tail of a Content-Length
+            // response when the request ends (measured: it sat in the pipe until the connection
+            // timed out), so the last bytes go out here.
+            FlushThenSettle();
+        }
         else
         {
             Settle(ok: true);
@@ -273,6 +280,27 @@ internal sealed partial class AsgiHttpRequest
 
         // uvicorn's rule: once the response is complete a waiting receive() returns http.disconnect.
         ResolvePendingReceiveWithDisconnect();
+    }
+
+    private void FlushThenSettle()
+    {
+        try
+        {
+            var flush = Context.Response.BodyWriter.FlushAsync();
+            if (!flush.IsCompleted)
+            {
+                _ = flush.AsTask().ContinueWith(
+                    static (_, state) => ((AsgiHttpRequest)state!).Post(FinalFlushDoneEvent), this,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client is gone; Kestrel closes the connection.
+        }
+
+        Settle(ok: true);
     }
 
     /// <summary>A streamed chunk goes out now: send() completes at once unless the client is slow, and then waits for it.</summary>

@@ -25,6 +25,7 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
     private const int FlushDoneEvent = FirstOwnEvent + 1;
     private const int AbortedEvent = FirstOwnEvent + 2;
     private const int FileSentEvent = FirstOwnEvent + 3;
+    private const int FinalFlushDoneEvent = FirstOwnEvent + 4;
 
     private readonly PipeReader _body;
     private readonly bool _canHaveBody;
@@ -124,6 +125,9 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
                 break;
             case AbortedEvent:
                 OnAborted();
+                break;
+            case FinalFlushDoneEvent:
+                Settle(ok: true);
                 break;
             default:
                 break;
@@ -285,6 +289,14 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
                 Log.AppErrorAfterResponse(Logger, Method, Target, detail.TrimEnd());
             }
 
+            return;
+        }
+
+        if (_rejectedStatus is { } rejected && !_headersSent)
+        {
+            // The body broke a limit (413 from Kestrel): the app heard http.disconnect, and the
+            // client hears why, whatever the app did next.
+            RespondWithError(rejected);
             return;
         }
 
