@@ -89,6 +89,31 @@ public static unsafe class PyStr
         return true;
     }
 
+    /// <summary>
+    /// The UTF-8 form of a str without copying: CPython keeps it inside the object (ASCII strings
+    /// are their own UTF-8), so the span is valid while the object is alive. False (error cleared)
+    /// when <paramref name="o"/> is not a str or holds a lone surrogate, which has no UTF-8 form.
+    /// </summary>
+    public static bool TryGetUtf8(PyBorrowed o, out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = default;
+        if (!Py.IsStr(o))
+        {
+            return false;
+        }
+
+        nint size;
+        var data = CApi.PyUnicode_AsUTF8AndSize(o.Handle, &size);
+        if (data == null)
+        {
+            CApi.PyErr_Clear();
+            return false;
+        }
+
+        utf8 = new ReadOnlySpan<byte>(data, (int)size);
+        return true;
+    }
+
     /// <summary>Reads any str as .NET text (surrogates replaced); for messages and names.</summary>
     public static string ToStringLossy(PyBorrowed o)
     {
