@@ -29,6 +29,20 @@ public sealed partial class DramServer
         var open = _drain.Begin();
         Log.Draining(_logger, open);
         await _drain.Transport.StopAcceptingAsync().ConfigureAwait(false);
+
+        // An open WebSocket has no "next request" to carry Connection: close: it is closed now
+        // with 1012 (Service Restart), as uvicorn does, so its client reconnects elsewhere.
+        if (_asgiApp is { } asgi)
+        {
+            foreach (var connection in Asgi.AsgiCallbacks.Connections.Snapshot())
+            {
+                if (connection is Asgi.AsgiWebSocket socket && socket.Application == asgi)
+                {
+                    socket.CloseForShutdown();
+                }
+            }
+        }
+
         try
         {
             await _drain.Empty.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

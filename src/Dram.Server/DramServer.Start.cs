@@ -83,6 +83,7 @@ public sealed partial class DramServer
                 .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
         };
         server._lifespan = lifespan;
+        server._asgiApp = loaded.Asgi;
         server.StartWatchdog(options, runtime, loaded);
         if (loaded.Asgi is { } asgi)
         {

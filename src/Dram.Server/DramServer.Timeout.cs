@@ -9,6 +9,7 @@ public sealed partial class DramServer
     private RequestWatchdog? _watchdog;
     private AsgiWatchdog? _asgiWatchdog;
     private AsgiLifespan? _lifespan;
+    private AsgiApp? _asgiApp;
 
     /// <summary>
     /// Cancelled when a request has stayed stuck outside Python past --timeout and its grace

@@ -11,4 +11,7 @@ internal sealed partial class AsgiWebSocket
     public static bool IsUpgrade(HttpContext context) =>
         context.Request.Headers.Upgrade is { Count: > 0 } upgrade
         && upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Any thread: the server is draining; an open connection closes with 1012.</summary>
+    public void CloseForShutdown() => Post(ShutdownEvent);
 }

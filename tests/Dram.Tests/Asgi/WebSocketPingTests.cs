@@ -94,4 +94,26 @@ public sealed class WebSocketPingTests(PythonFixture python) : IAsyncLifetime
         var record = (await python.RecordsAsync(shared, id))[0];
         Assert.Equal(1012, record.GetProperty("code").GetInt32());
     }
+
+    [Fact]
+    public async Task ServerDrains_OpenConnectionClosedWith1012_DrainEndsWithoutTheGracefulTimeout()
+    {
+        var id = AppControl.NewId();
+        var shared = await python.UrlAsync(App);
+        using var socket = await WebSocketWire.ConnectAsync(Url, $"/wait-disconnect?id={id}");
+
+        // A rolling restart drains: a WebSocket has no next response to carry Connection: close,
+        // so it is closed at once rather than held until the graceful timeout (30 s here).
+        using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var draining = _own!.Server.DrainAsync(graceful.Token);
+        var (type, _) = await socket.ReceiveAsync();
+        Assert.Equal(WebSocketMessageType.Close, type);
+        Assert.Equal(1012, (int)socket.CloseStatus!);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+        await draining.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(graceful.IsCancellationRequested);
+
+        var record = (await python.RecordsAsync(shared, id))[0];
+        Assert.Equal(1012, record.GetProperty("code").GetInt32());
+    }
 }
