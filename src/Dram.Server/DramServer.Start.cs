@@ -183,7 +183,15 @@ public sealed partial class DramServer
         // Kestrel's pinned block pool; by hand it falls back to MemoryPool<byte>.Shared, which
         // cannot keep thousands of blocks in flight (measured: 0.5-0.9 MB of garbage per 1 MiB
         // response and a gen2 collection every few requests).
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = options.Backlog);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.Backlog = options.Backlog;
+
+            // Kestrel's pipe callbacks run on the socket threads rather than being queued to the
+            // thread pool. "Unsafe" for apps that block there; Dram's request code never does:
+            // it queues the request for Python and returns.
+            sockets.UnsafePreferInlineScheduling = true;
+        });
         builder.Services.AddSingleton<SocketTransportFactory>();
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton<IConnectionListenerFactory>(services => drain.Transport.Attach(services.GetRequiredService<SocketTransportFactory>()));

@@ -58,6 +58,20 @@ public sealed class SupervisorTests
     }
 
     [Fact]
+    public async Task WorkerInlineSocketCompletions_SetForTheRuntime_HiddenFromTheApp()
+    {
+        const string name = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        using var server = await Supervised.StartAsync(new Dictionary<string, string?> { [name] = null });
+        await server.WaitForServingAsync(1);
+        using var http = new HttpClient();
+
+        var worker = server.BootedPids()[0];
+        var environ = (await File.ReadAllTextAsync($"/proc/{worker}/environ")).Split('\0');
+        Assert.Contains(name + "=1", environ);
+        Assert.Equal(name + "=None", await GetAsync(http, server.Url + "/env?" + name));
+    }
+
+    [Fact]
     public async Task WorkerGcBudget_TheUsersOwnValue_IsKeptAndVisible()
     {
         using var server = await Supervised.StartAsync(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x800000" });
