@@ -8,6 +8,7 @@ namespace Dram.Tests.Asgi;
 /// the next request must be served.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiBadInputTests(PythonFixture python)
 {
     private const string App = "asgi_echo:app";

@@ -13,6 +13,7 @@ namespace Dram.Tests.Asgi;
 /// (spec 2.4, "Disconnected Client - send exception"). After each, the server still serves.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiErrorTests(PythonFixture python)
 {
     private const string App = "asgi_errors:app";

@@ -11,6 +11,7 @@ namespace Dram.Tests.Asgi;
 /// __call__ that speaks both protocols.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiInterfaceTests(PythonFixture python)
 {
     private async Task<string> ServeOnceAsync(string app, AppInterface mode, string path = "/")

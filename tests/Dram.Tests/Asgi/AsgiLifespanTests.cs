@@ -12,6 +12,7 @@ namespace Dram.Tests.Asgi;
 /// apps without lifespan support under each <see cref="LifespanMode"/>.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiLifespanTests(PythonFixture python)
 {
     private const string FailMessage = "dram-test startup failure marker";

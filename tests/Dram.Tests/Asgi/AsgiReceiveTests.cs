@@ -10,6 +10,7 @@ namespace Dram.Tests.Asgi;
 /// http.disconnect once the response is complete or the client has gone (tests/apps/asgi_errors.py).
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiReceiveTests(PythonFixture python)
 {
     private const string Echo = "asgi_echo:app";

@@ -9,6 +9,7 @@ namespace Dram.Tests.Asgi;
 /// app sends, status codes, headers, HEAD.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiResponseTests(PythonFixture python)
 {
     private const string App = "asgi_response:app";

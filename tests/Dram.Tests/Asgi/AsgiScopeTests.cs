@@ -9,6 +9,7 @@ namespace Dram.Tests.Asgi;
 /// (bytes decoded as latin-1, so every byte the server put there is visible).
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiScopeTests(PythonFixture python)
 {
     private const string App = "asgi_echo:app";

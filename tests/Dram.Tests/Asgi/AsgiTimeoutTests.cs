@@ -10,6 +10,7 @@ namespace Dram.Tests.Asgi;
 /// sent, an unfinished body if the response had started. The event loop goes on serving.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class AsgiTimeoutTests(PythonFixture python) : IAsyncLifetime
 {
     private const string App = "asgi_errors:app";

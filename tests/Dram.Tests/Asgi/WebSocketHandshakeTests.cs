@@ -9,6 +9,7 @@ namespace Dram.Tests.Asgi;
 /// in uvicorn (its traceback logged if it raised). None of them upgrades the connection.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class WebSocketHandshakeTests(PythonFixture python)
 {
     private const string App = "asgi_ws:app";

@@ -10,6 +10,7 @@ namespace Dram.Tests.Asgi;
 /// message came in one frame or in many; without deflate no extension is negotiated.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class WebSocketLimitTests(PythonFixture python) : IAsyncLifetime
 {
     private const string App = "asgi_ws:app";

@@ -10,6 +10,7 @@ namespace Dram.Tests.Asgi;
 /// the server closes open connections with 1012 (Service Restart), as uvicorn does.
 /// </summary>
 [Collection(UsesPython.Name)]
+[Trait("Interpreters", "all")]
 public sealed class WebSocketPingTests(PythonFixture python) : IAsyncLifetime
 {
     private const string App = "asgi_ws:app";
