@@ -3,6 +3,7 @@ bytes as bytes) until the client disconnects. bench/ws_echo_load.py drives it.
 
 Plain HTTP requests get the 13-byte hello answer, so bench/run can tell when the server is up.
 """
+from asgi_common import lifespan, respond
 
 BODY = b"Hello, world!"
 HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"13")]
@@ -26,16 +27,6 @@ async def app(scope, receive, send):
             elif message["type"] == "websocket.disconnect":
                 return
     elif kind == "http":
-        message = await receive()  # the request, read to its end (see asgi_hello.py)
-        while message.get("more_body"):
-            message = await receive()
-        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-        await send({"type": "http.response.body", "body": BODY})
+        await respond(receive, send, HEADERS, BODY)
     elif kind == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using Dram.Tests.Support;
 using Xunit.Abstractions;
 
@@ -11,51 +9,6 @@ namespace Dram.Tests.Wsgi;
 public sealed class UploadTests(PythonFixture python, ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;
-
-    /// <summary>A body generated on the fly from one reused buffer, hashed as it is sent.</summary>
-    private sealed class GeneratedContent : HttpContent
-    {
-        private readonly long _length;
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-        public GeneratedContent(long length)
-        {
-            _length = length;
-            Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            Headers.ContentLength = length;
-        }
-
-        public string Sha256 => Convert.ToHexStringLower(_hash.GetCurrentHash());
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            var block = new byte[MiB];
-            new Random(1234).NextBytes(block);
-            for (long sent = 0; sent < _length; sent += block.Length)
-            {
-                var size = (int)Math.Min(block.Length, _length - sent);
-                block[0] = (byte)(sent / MiB); // every block differs a little
-                _hash.AppendData(block, 0, size);
-                await stream.WriteAsync(block.AsMemory(0, size)).ConfigureAwait(false);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _length;
-            return true;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _hash.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
 
     [Fact]
     public async Task Upload_512MiB_ServerMemoryStaysBounded()
