@@ -163,6 +163,27 @@ internal abstract class AsgiConnection : ILoopWork
         return new PyRaiseException(kind, message);
     }
 
+    /// <summary>An already-resolved future holding <paramref name="message"/> (released here): awaiting it returns at once.</summary>
+    protected PyRef Done(PyRef message)
+    {
+        using (message)
+        {
+            return App.Loop.Done(message.Borrow());
+        }
+    }
+
+    /// <summary>True when there is no future or it is resolved or cancelled (the app may cancel a receive()).</summary>
+    protected static bool IsDone(PyBorrowed future)
+    {
+        if (future.IsNull)
+        {
+            return true;
+        }
+
+        using var done = Py.CallMethod(future, "done");
+        return Py.IsTrue(done.Borrow());
+    }
+
     /// <summary>The app's message type, or a clear error when it has none.</summary>
     protected string MessageType(PyBorrowed message)
     {

@@ -254,25 +254,6 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
         return message;
     }
 
-    private PyRef Done(PyRef message)
-    {
-        using (message)
-        {
-            return App.Loop.Done(message.Borrow());
-        }
-    }
-
-    private static bool IsDone(PyBorrowed future)
-    {
-        if (future.IsNull)
-        {
-            return true;
-        }
-
-        using var done = Py.CallMethod(future, "done");
-        return Py.IsTrue(done.Borrow());
-    }
-
     protected override void OnFinished(AppOutcome outcome, string detail)
     {
         _finished = true;

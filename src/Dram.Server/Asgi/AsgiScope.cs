@@ -60,7 +60,7 @@ internal sealed class AsgiScope
             var s = scope.Borrow();
             var request = context.Request;
             var raw = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-            var (rawPath, query) = SplitTarget(raw);
+            var (rawPath, query) = Wsgi.RequestTarget.Split(raw);
 
             Py.SetItem(s, AsgiNames.Type.Borrow(), (webSocket ? AsgiNames.WebSocketType : AsgiNames.HttpType).Borrow());
             Py.SetItem(s, AsgiNames.Asgi.Borrow(), _asgi.Borrow());
@@ -99,32 +99,6 @@ internal sealed class AsgiScope
             scope.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The path part of the raw target (absolute-form reduced to its path) and the query, neither decoded.</summary>
-    internal static (string Path, string Query) SplitTarget(string raw)
-    {
-        var fragment = raw.IndexOf('#', StringComparison.Ordinal);
-        if (fragment >= 0)
-        {
-            raw = raw[..fragment];
-        }
-
-        var question = raw.IndexOf('?', StringComparison.Ordinal);
-        var path = question >= 0 ? raw[..question] : raw;
-        var query = question >= 0 ? raw[(question + 1)..] : "";
-        if (!path.StartsWith('/') && path != "*")
-        {
-            // absolute-form (RFC 9112 §3.2.2): the path starts after the authority.
-            var scheme = path.IndexOf("://", StringComparison.Ordinal);
-            if (scheme >= 0)
-            {
-                var slash = path.IndexOf('/', scheme + 3);
-                path = slash >= 0 ? path[slash..] : "/";
-            }
-        }
-
-        return (path, query);
     }
 
     /// <summary>

@@ -219,25 +219,6 @@ internal sealed partial class AsgiWebSocket : AsgiConnection
         return message;
     }
 
-    private PyRef Done(PyRef message)
-    {
-        using (message)
-        {
-            return App.Loop.Done(message.Borrow());
-        }
-    }
-
-    private static bool IsDone(PyBorrowed future)
-    {
-        if (future.IsNull)
-        {
-            return true;
-        }
-
-        using var done = Py.CallMethod(future, "done");
-        return Py.IsTrue(done.Borrow());
-    }
-
     /// <summary>True for the ways a socket call fails once the connection is gone.</summary>
     private static bool IsConnectionGone(Exception e) =>
         e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;

@@ -9,6 +9,16 @@ internal readonly record struct RequestTarget(string PathInfo, string Query)
 {
     public static RequestTarget Parse(string raw)
     {
+        var (path, query) = Split(raw);
+        return new RequestTarget(PercentDecode(path), query);
+    }
+
+    /// <summary>
+    /// The path and the query of a raw target, neither decoded: the fragment dropped, and an
+    /// absolute-form target (RFC 9112 §3.2.2) reduced to the path after its authority.
+    /// </summary>
+    internal static (string Path, string Query) Split(string raw)
+    {
         var fragment = raw.IndexOf('#', StringComparison.Ordinal);
         if (fragment >= 0)
         {
@@ -18,8 +28,6 @@ internal readonly record struct RequestTarget(string PathInfo, string Query)
         var question = raw.IndexOf('?', StringComparison.Ordinal);
         var path = question >= 0 ? raw[..question] : raw;
         var query = question >= 0 ? raw[(question + 1)..] : "";
-
-        // absolute-form (RFC 9112 §3.2.2): the path starts after the authority.
         if (!path.StartsWith('/') && path != "*")
         {
             var scheme = path.IndexOf("://", StringComparison.Ordinal);
@@ -30,7 +38,7 @@ internal readonly record struct RequestTarget(string PathInfo, string Query)
             }
         }
 
-        return new RequestTarget(PercentDecode(path), query);
+        return (path, query);
     }
 
     /// <summary>Decodes %XX to the byte it names, kept as the char of the same value (latin-1).</summary>
