@@ -140,11 +140,12 @@ public sealed partial class DramServer
         var (callable, asgi) = runtime.RunOnMainThread(() =>
         {
             var loaded = WsgiApp.LoadCallable(options.App, options.Factory, sysPath);
-            var isAsgi = options.Interface switch
+            // The built-in welcome app (no APP given) is WSGI whatever --interface says.
+            var isAsgi = options.App is not null && options.Interface switch
             {
                 AppInterface.Asgi => true,
                 AppInterface.Wsgi => false,
-                _ => options.App is not null && AsgiApp.IsAsgi(loaded.Borrow()),
+                _ => AsgiApp.IsAsgi(loaded.Borrow()),
             };
             return (loaded, isAsgi);
         });

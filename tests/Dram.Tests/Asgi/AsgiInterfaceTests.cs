@@ -14,7 +14,7 @@ namespace Dram.Tests.Asgi;
 [Trait("Interpreters", "all")]
 public sealed class AsgiInterfaceTests(PythonFixture python)
 {
-    private async Task<string> ServeOnceAsync(string app, AppInterface mode, string path = "/")
+    private async Task<string> ServeOnceAsync(string? app, AppInterface mode, string path = "/")
     {
         await using var server = await OwnServer.StartAsync(python, app, o => o.Interface = mode);
         return await python.Http.GetStringAsync(new Uri(server.Url + path));
@@ -46,6 +46,14 @@ public sealed class AsgiInterfaceTests(PythonFixture python)
     public async Task Explicit_Asgi_HybridServedAsAsgi()
     {
         Assert.Equal("asgi", await ServeOnceAsync("asgi_detect:hybrid", AppInterface.Asgi));
+    }
+
+    [Fact]
+    public async Task Explicit_Asgi_NoApp_TheWelcomePageStillServed()
+    {
+        // The built-in welcome app is WSGI: --interface asgi without an app must not call it as ASGI.
+        var page = await ServeOnceAsync(null, AppInterface.Asgi);
+        Assert.Contains("<h1>Dram is running</h1>", page, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ internal sealed class OwnServer : IAsyncDisposable
     /// <summary>Base URL, no trailing slash.</summary>
     public string Url => Server.Urls[0].TrimEnd('/');
 
-    public static async Task<OwnServer> StartAsync(PythonFixture python, string app, Action<DramServerOptions> configure)
+    public static async Task<OwnServer> StartAsync(PythonFixture python, string? app, Action<DramServerOptions> configure)
     {
         var options = python.CreateOptions(app);
         configure(options);
