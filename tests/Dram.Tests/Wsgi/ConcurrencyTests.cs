@@ -104,7 +104,9 @@ public sealed class ConcurrencyTests(PythonFixture python, ITestOutputHelper out
             threads.Add(await python.Http.GetStringAsync(new Uri(url + "/sleep?s=0")));
         }
 
-        // The most recently idle thread is woken first, so one thread serves them all.
-        Assert.Single(threads.Distinct());
+        // The most recently idle thread is woken first, so one thread serves them all once the
+        // burst's helpers have stepped back (the first few may still meet one of them awake when
+        // the machine is busy: CI saw two threads in 20 once, under a parallel build).
+        Assert.Single(threads.Skip(5).Distinct());
     }
 }
