@@ -43,25 +43,7 @@ public sealed class AsgiBadInputTests(PythonFixture python)
         await using (var connection = await RawConnection.OpenAsync(url))
         {
             await connection.SendAsync(RawRequests.Request("POST", url, "/too-big-chunked", "Transfer-Encoding: chunked"));
-            var block = new byte[64 * 1024];
-            var sending = Task.Run(async () =>
-            {
-                try
-                {
-                    for (var i = 0; i < 32; i++)
-                    {
-                        await connection.SendAsync($"{block.Length:x}\r\n");
-                        await connection.SendAsync(block);
-                        await connection.SendAsync("\r\n");
-                    }
-
-                    await connection.SendAsync("0\r\n\r\n");
-                }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    // The server stopped reading: expected once it has refused the body.
-                }
-            });
+            var sending = connection.SendChunkedBodyInBackground(32);
 
             Assert.Equal(413, (await connection.ReadResponseAsync()).StatusCode);
             await sending;

@@ -83,6 +83,31 @@ public sealed class RawConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a chunked body of <paramref name="blocks"/> 64 KiB chunks and its last chunk, in the
+    /// background: a server that refuses the body may answer and stop reading before it is all
+    /// sent, and the send then ends quietly.
+    /// </summary>
+    public Task SendChunkedBodyInBackground(int blocks) => Task.Run(async () =>
+    {
+        var block = new byte[64 * 1024];
+        try
+        {
+            for (var i = 0; i < blocks; i++)
+            {
+                await SendAsync($"{block.Length:x}\r\n").ConfigureAwait(false);
+                await SendAsync(block).ConfigureAwait(false);
+                await SendAsync("\r\n").ConfigureAwait(false);
+            }
+
+            await SendAsync("0\r\n\r\n").ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            // The server stopped reading: expected once it has refused the body.
+        }
+    });
+
     /// <summary>Closes the sending side (the server sees end of input) while still reading.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
