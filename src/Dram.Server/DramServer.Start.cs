@@ -205,6 +205,8 @@ public sealed partial class DramServer
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
 
         var web = builder.Build();
+        AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
+        var trusted = TrustedProxiesFrom(options);
         var maxBody = options.MaxRequestBody;
         var maxPending = options.MaxPending;
         if (app.Asgi is { } asgi)
@@ -216,6 +218,7 @@ public sealed partial class DramServer
             web.Run(context =>
             {
                 drain.OnRequest(context);
+                ForwardedHeaders.Apply(context, trusted);
                 return HandleAsgi(context, asgi, asgiLogger, maxBody);
             });
             return web;
@@ -225,6 +228,7 @@ public sealed partial class DramServer
         web.Run(context =>
         {
             drain.OnRequest(context);
+            ForwardedHeaders.Apply(context, trusted);
             return Handle(context, app.Wsgi!, pool!, requestLogger, maxBody, maxPending);
         });
         return web;
@@ -256,10 +260,35 @@ public sealed partial class DramServer
 
         foreach (var bind in binds)
         {
+            // In one process (no supervisor) Kestrel binds unix: itself, with the process's umask.
+            if (bind.UnixPath is { } path)
+            {
+                kestrel.ListenUnixSocket(path, Configure);
+                continue;
+            }
+
+            if (bind.Fd is { } fd)
+            {
+                kestrel.ListenHandle((ulong)fd, Configure);
+                continue;
+            }
+
             foreach (var address in bind.Resolve())
             {
                 kestrel.Listen(address, bind.Port, Configure);
             }
+        }
+    }
+
+    private static TrustedProxies TrustedProxiesFrom(DramServerOptions options)
+    {
+        try
+        {
+            return TrustedProxies.Parse(options.ForwardedAllowIps ?? [.. TrustedProxies.Defaults]);
+        }
+        catch (FormatException e)
+        {
+            throw new DramStartupException(ExitCodes.Usage, $"invalid --forwarded-allow-ips: {e.Message}");
         }
     }
 

@@ -108,8 +108,33 @@ public sealed class DramServerOptions
     /// <summary>Close a WebSocket connection whose peer has not answered a ping within this long; <see cref="TimeSpan.Zero"/> waits forever.</summary>
     public TimeSpan WebSocketPingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Peers whose proxy headers (Forwarded, X-Forwarded-*) are believed: addresses, CIDR networks
+    /// or "*". Null means <see cref="Hosting.TrustedProxies.Defaults"/> (127.0.0.1 and ::1).
+    /// A Unix-socket peer is always trusted.
+    /// </summary>
+    public IList<string>? ForwardedAllowIps { get; set; }
+
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Where the error log goes; null means standard error.</summary>
     public TextWriter? ErrorLog { get; set; }
+
+    /// <summary>
+    /// Bits cleared from the mode of the <c>unix:</c> socket files the supervisor creates
+    /// (0777 &amp; ~mask), gunicorn's --umask; 0 lets any user connect.
+    /// </summary>
+    public int Umask { get; set; }
+
+    /// <summary>A file the supervisor writes its pid to at start and removes at exit (gunicorn's --pid); null: none.</summary>
+    public string? PidFile { get; set; }
+
+    /// <summary>The access log: <c>-</c> for standard output, or a file appended to; null (the default) means none.</summary>
+    public string? AccessLog { get; set; }
+
+    /// <summary>gunicorn's <c>access_log_format</c> (<c>%(h)s</c> atoms); null means gunicorn's default.</summary>
+    public string? AccessLogFormat { get; set; }
+
+    /// <summary>Write the access log as one JSON object per line instead of <see cref="AccessLogFormat"/>.</summary>
+    public bool AccessLogJson { get; set; }
 }

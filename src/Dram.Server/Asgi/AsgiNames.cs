@@ -45,6 +45,8 @@ internal static class AsgiNames
     public static readonly PyRef WebSocketType = PyStr.Intern("websocket");
     public static readonly PyRef HttpScheme = PyStr.Intern("http");
     public static readonly PyRef WsScheme = PyStr.Intern("ws");
+    public static readonly PyRef HttpsScheme = PyStr.Intern("https");
+    public static readonly PyRef WssScheme = PyStr.Intern("wss");
     public static readonly PyRef Empty = PyStr.Intern("");
     public static readonly PyRef EmptyBytes = PyBytes.From([]);
     public static readonly PyRef Http11 = PyStr.Intern("1.1");

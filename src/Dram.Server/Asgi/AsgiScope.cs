@@ -70,7 +70,11 @@ internal sealed class AsgiScope
                 Py.SetItem(s, AsgiNames.Method.Borrow(), Method(request.Method).Borrow());
             }
 
-            Py.SetItem(s, AsgiNames.Scheme.Borrow(), (webSocket ? AsgiNames.WsScheme : AsgiNames.HttpScheme).Borrow());
+            // The scheme the client used: https when a trusted proxy says so (ForwardedHeaders).
+            var secure = request.IsHttps;
+            Py.SetItem(s, AsgiNames.Scheme.Borrow(), (webSocket
+                ? (secure ? AsgiNames.WssScheme : AsgiNames.WsScheme)
+                : (secure ? AsgiNames.HttpsScheme : AsgiNames.HttpScheme)).Borrow());
             Py.SetItem(s, AsgiNames.Path.Borrow(), DecodePath(rawPath));
             Py.SetItem(s, AsgiNames.RawPath.Borrow(), Latin1Bytes(rawPath));
             Py.SetItem(s, AsgiNames.QueryString.Borrow(), query.Length == 0 ? AsgiNames.EmptyBytes.Borrow().NewRef() : Latin1Bytes(query));

@@ -1,22 +1,53 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Dram.Server.Hosting;
 
 /// <summary>
-/// A <c>HOST:PORT</c> bind (gunicorn's syntax). IPv6 hosts go in brackets, as in URLs
-/// (<c>[::1]:8000</c>), because the port could not be told apart from the address otherwise.
+/// A bind in gunicorn's syntax: <c>HOST:PORT</c>, <c>unix:PATH</c> (a Unix domain socket) or
+/// <c>fd://N</c> (an already-listening socket inherited as descriptor N, e.g. from systemd socket
+/// activation). IPv6 hosts go in brackets, as in URLs (<c>[::1]:8000</c>), because the port could
+/// not be told apart from the address otherwise.
 /// The one parser for binds: the command line validates with it, the server listens with it.
 /// </summary>
 public readonly record struct BindAddress(string Host, int Port)
 {
-    private const string Expected = "expected HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000";
+    /// <summary>The longest socket path: sun_path holds 108 bytes with the terminating NUL.</summary>
+    public const int MaxUnixPathBytes = 107;
+
+    private const string Expected = "expected HOST:PORT, unix:PATH or fd://N, e.g. 127.0.0.1:8000 or [::1]:8000";
+    private const string UnixPrefix = "unix:";
+    private const string FdPrefix = "fd://";
+
+    /// <summary>The socket file's path for a <c>unix:PATH</c> bind; null otherwise.</summary>
+    public string? UnixPath { get; init; }
+
+    /// <summary>The inherited descriptor for an <c>fd://N</c> bind; null otherwise.</summary>
+    public int? Fd { get; init; }
+
+    /// <summary>A <c>HOST:PORT</c> bind.</summary>
+    public bool IsTcp => UnixPath is null && Fd is null;
 
     /// <summary>Parses a bind; on failure <paramref name="error"/> says what is wrong, in one line.</summary>
     public static bool TryParse(string text, out BindAddress bind, out string error)
     {
         bind = default;
+        if (text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        {
+            error = CheckUnix(text, out var path) ?? "";
+            bind = new BindAddress("", 0) { UnixPath = path };
+            return error.Length == 0;
+        }
+
+        if (text.StartsWith(FdPrefix, StringComparison.Ordinal))
+        {
+            error = CheckFd(text[FdPrefix.Length..], out var fd) ?? "";
+            bind = new BindAddress("", 0) { Fd = fd };
+            return error.Length == 0;
+        }
+
         error = Check(text, out var host, out var port) ?? "";
         if (error.Length > 0)
         {
@@ -37,15 +68,44 @@ public readonly record struct BindAddress(string Host, int Port)
     internal static DramStartupException ListenFailed(string reason, IEnumerable<string> binds) =>
         new(ExitCodes.RuntimeFailure, $"cannot listen: {reason} ({string.Join(", ", binds)})");
 
+    // unix:PATH, or unix://PATH as gunicorn also accepts (unix:///run/app.sock is /run/app.sock).
+    private static string? CheckUnix(string raw, out string path)
+    {
+        path = raw.StartsWith(UnixPrefix + "//", StringComparison.Ordinal) ? raw[(UnixPrefix.Length + 2)..] : raw[UnixPrefix.Length..];
+        if (path.Length == 0)
+        {
+            return "missing socket path; expected unix:PATH, e.g. unix:/run/dram.sock";
+        }
+
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            return "the socket path contains a NUL character";
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(path);
+        return bytes > MaxUnixPathBytes
+            ? $"the socket path is {bytes} bytes long; Unix sockets allow at most {MaxUnixPathBytes}"
+            : null;
+    }
+
+    private static string? CheckFd(string raw, out int fd)
+    {
+        fd = 0;
+        if (raw.Length is 0 or > 9 || !raw.All(char.IsAsciiDigit))
+        {
+            return $"'{raw}' is not a file descriptor number; expected fd://N, e.g. fd://3";
+        }
+
+        fd = int.Parse(raw, NumberStyles.None, CultureInfo.InvariantCulture);
+
+        // 0-2 are replaced by the pipes and the log in every worker process.
+        return fd < 3 ? $"fd://{fd} is standard input, output or error; inherited sockets start at fd://3" : null;
+    }
+
     private static string? Check(string raw, out string host, out int port)
     {
         host = "";
         port = 0;
-        if (raw.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return "unix sockets are not supported; " + Expected;
-        }
-
         string portText;
         if (raw.StartsWith('['))
         {
@@ -120,5 +180,8 @@ public readonly record struct BindAddress(string Host, int Port)
         }
     }
 
-    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    public override string ToString() =>
+        UnixPath is not null ? UnixPrefix + UnixPath
+        : Fd is { } fd ? FdPrefix + fd.ToString(CultureInfo.InvariantCulture)
+        : Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

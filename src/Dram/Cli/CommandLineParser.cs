@@ -43,7 +43,7 @@ internal static class CommandLineParser
             // A default is "nothing applied", so the server keeps DramServerOptions' own defaults.
             var (values, source) = fromCli.TryGetValue(setting, out var given)
                 ? (given, setting.LongFlag ?? setting.Metavar)
-                : (FromEnvironment(setting, environment), setting.EnvVar);
+                : FromEnvironment(setting, environment);
             foreach (var raw in values)
             {
                 try
@@ -144,17 +144,23 @@ internal static class CommandLineParser
         return null;
     }
 
-    private static List<string> FromEnvironment(Setting setting, IReadOnlyDictionary<string, string> environment)
+    private static (List<string> Values, string Source) FromEnvironment(Setting setting, IReadOnlyDictionary<string, string> environment)
     {
         // An empty variable counts as unset: "DRAM_BIND=" in a compose file usually means "no override".
-        if (!environment.TryGetValue(setting.EnvVar, out var raw) || string.IsNullOrWhiteSpace(raw))
+        var name = setting.EnvVar;
+        if (!environment.TryGetValue(name, out var raw) || string.IsNullOrWhiteSpace(raw))
         {
-            return [];
+            if (setting.AlsoEnvVar is not { } also || !environment.TryGetValue(also, out raw) || string.IsNullOrWhiteSpace(raw))
+            {
+                return ([], name);
+            }
+
+            name = also;
         }
 
         return setting.Kind == SettingKind.List
-            ? [.. raw.Split(setting.EnvSeparator.Character(), StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
-            : [raw];
+            ? ([.. raw.Split(setting.EnvSeparator.Character(), StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], name)
+            : ([raw], name);
     }
 
     // "-1" is a (bad) value, not an option, so "--threads -1" reports the range instead of a missing value.

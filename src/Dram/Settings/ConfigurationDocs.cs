@@ -39,7 +39,8 @@ internal static class ConfigurationDocs
             md.Append($"\n## {setting.Name}\n\n");
             md.Append($"- Command line: `{setting.Usage}`{(setting.Kind == SettingKind.List ? " (repeatable)" : "")}\n");
             var env = setting.Kind == SettingKind.List ? $", {setting.EnvSeparator.Describe()}" : "";
-            md.Append($"- Environment: `{setting.EnvVar}`{env}\n");
+            var also = setting.AlsoEnvVar is { } other ? $" (or `{other}` when that is unset)" : "";
+            md.Append($"- Environment: `{setting.EnvVar}`{env}{also}\n");
             md.Append($"- Type: {setting.TypeDescription}\n");
             md.Append($"- Default: {setting.Default}. {setting.DefaultSource}\n\n");
             md.Append(setting.Description).Append('\n');

@@ -35,6 +35,9 @@ internal abstract class Setting
 
     public string EnvVar => "DRAM_" + Name.ToUpperInvariant().Replace('-', '_');
 
+    /// <summary>Another environment variable read when <see cref="EnvVar"/> is unset (a name other servers already use).</summary>
+    public string? AlsoEnvVar { get; init; }
+
     public string Metavar => Kind == SettingKind.Positional ? Name.ToUpperInvariant() : TypeMetavar;
 
     /// <summary>How the flag or argument is written in help and docs, e.g. "-b, --bind HOST:PORT".</summary>

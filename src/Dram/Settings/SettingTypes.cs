@@ -15,6 +15,10 @@ internal static class SettingTypes
 
     public static SettingType<bool> Boolean { get; } = new("boolean", "", ParseBoolean);
 
+    /// <summary>An IP address, a CIDR network, or * (--forwarded-allow-ips).</summary>
+    public static SettingType<string> TrustedPeer { get; } = new("IP address, CIDR network or *", "ADDRESS",
+        static raw => TrustedProxies.TryParseEntry(raw, out _, out _) ? raw.Trim() : throw new SettingValueException("not an IP address, a CIDR network (10.0.0.0/8) or *"));
+
     /// <summary>A directory that must exist when dram starts.</summary>
     public static SettingType<string> ExistingDirectory { get; } = new("path to an existing directory", "DIR", raw =>
         Directory.Exists(NonEmpty(raw)) ? raw : throw new SettingValueException("no such directory"));

@@ -47,9 +47,13 @@ internal static class SettingsCatalogue
             Default = DramServerOptions.DefaultBind,
             DefaultSource = "Matches gunicorn's default: only this machine can connect until you choose otherwise.",
             Summary = "Address to listen on; repeat the option to listen on several.",
-            Description = "An address to listen on, as HOST:PORT. Repeat the option (or separate addresses with commas in " +
-                "DRAM_BIND) to listen on several. The host is a host name, an IPv4 address, or an IPv6 address in brackets " +
-                "(`[::1]:8000`); use `0.0.0.0` or `[::]` for all interfaces. Port 0 picks a free port.",
+            Description = "An address to listen on: HOST:PORT, `unix:PATH` or `fd://N`. Repeat the option (or separate addresses " +
+                "with commas in DRAM_BIND) to listen on several. The host is a host name, an IPv4 address, or an IPv6 address in " +
+                "brackets (`[::1]:8000`); use `0.0.0.0` or `[::]` for all interfaces. Port 0 picks a free port. `unix:PATH` " +
+                "listens on a Unix socket: the file's mode is 0777 less --umask, a socket file left by a server that is gone is " +
+                "replaced, any other file at PATH is refused, and the file is removed at exit. `fd://N` serves the already-listening " +
+                "socket inherited as descriptor N (3 or more), e.g. from systemd socket activation; it is neither closed nor " +
+                "removed by dram.",
             ApplyTo = static (options, value) => options.Binds.Add(value),
         },
         new Setting<string>
@@ -241,6 +245,24 @@ internal static class SettingsCatalogue
                 "closed and the app receives `websocket.disconnect` (code 1006). 0 waits forever.",
             ApplyTo = static (options, value) => options.WebSocketPingTimeout = TimeSpan.FromSeconds(value),
         },
+        new Setting<string>
+        {
+            Name = "forwarded-allow-ips",
+            Kind = SettingKind.List,
+            Type = SettingTypes.TrustedPeer,
+            AlsoEnvVar = "FORWARDED_ALLOW_IPS",
+            Default = "127.0.0.1,::1",
+            DefaultSource = "Matches gunicorn's and uvicorn's default, and their FORWARDED_ALLOW_IPS variable.",
+            Summary = "Proxies whose Forwarded / X-Forwarded-* headers are believed: IPs, CIDR networks or *.",
+            Description = "From these peers only, the request's client address, scheme and host come from the proxy headers: " +
+                "RFC 7239 `Forwarded` when present, else `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host`. That sets " +
+                "`REMOTE_ADDR`, `wsgi.url_scheme` and `HTTP_HOST` (ASGI: `client`, `scheme` and the host header). The client " +
+                "address is the right-most one in the chain that is not itself a trusted proxy, so a client cannot choose its own " +
+                "by sending the header. From any other peer the headers change nothing. A peer on a Unix socket is always " +
+                "trusted: only local processes can connect. Repeat the option or separate entries with commas; `*` trusts every peer " +
+                "(only behind a proxy that overwrites these headers).",
+            ApplyTo = static (options, value) => (options.ForwardedAllowIps ??= []).Add(value),
+        },
         new Setting<int>
         {
             Name = "max-pending",
@@ -312,6 +334,35 @@ internal static class SettingsCatalogue
                 "here for the others.",
             ApplyTo = static (options, value) => options.Backlog = value,
         },
+        new Setting<int>
+        {
+            Name = "umask",
+            Type = new SettingType<int>("octal file mode mask from 0 to 777", "MASK", static raw =>
+            {
+                var digits = raw.StartsWith("0o", StringComparison.OrdinalIgnoreCase) ? raw[2..] : raw;
+                return digits.Length is > 0 and <= 4 && digits.All(c => c is >= '0' and <= '7') && Convert.ToInt32(digits, 8) is var mask and <= 0x1FF
+                    ? mask
+                    : throw new SettingValueException("must be an octal mask from 0 to 777, e.g. 022");
+            }),
+            Default = "0",
+            DefaultSource = "Matches gunicorn's default: any user (a web server running as another user) can connect to a unix: socket.",
+            Summary = "Octal mask cleared from the mode of unix: socket files (0777 less MASK).",
+            Description = "The permission bits cleared from each `unix:PATH` socket's file, in octal: its mode is 0777 less " +
+                "MASK, so 0 lets every user connect, 007 only the owner and its group, 077 only the owner. " +
+                "Connecting to a Unix socket needs write permission on its file.",
+            ApplyTo = static (options, value) => options.Umask = value,
+        },
+        new Setting<string>
+        {
+            Name = "pid",
+            Type = SettingTypes.FilePath,
+            Default = "none",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Write the supervisor's pid to this file; it is removed at exit.",
+            Description = "A file the supervisor writes its process id to when it starts, for scripts that send it signals. " +
+                "It is removed when dram exits. A file that cannot be written makes dram exit with code 2.",
+            ApplyTo = static (options, value) => options.PidFile = value,
+        },
         new Setting<long>
         {
             Name = "max-request-body",
@@ -341,6 +392,67 @@ internal static class SettingsCatalogue
             Description = "The least severe messages written to the error log (standard error). The names are gunicorn's " +
                 "and match case-insensitively.",
             ApplyTo = static (options, value) => options.LogLevel = value,
+        },
+        new Setting<string>
+        {
+            Name = "access-log",
+            Type = new SettingType<string>("`-` (standard output) or a file path", "FILE", static raw =>
+                raw.Length > 0 ? raw : throw new SettingValueException("must not be empty")),
+            Default = "off",
+            DefaultSource = "Matches gunicorn's default: no access log unless --access-logfile is given.",
+            Summary = "Write an access log line for each request: - for standard output, or a file to append to.",
+            Description = "Writes one line per request when the request ends (also for 404s, 500s and requests whose app " +
+                "raised), in the --access-log-format layout or as JSON (--access-log-json). `-` is standard output, as in " +
+                "gunicorn (with several workers the supervisor passes their lines on); any other value is a file, created if " +
+                "missing and opened for append (O_APPEND, so workers sharing it never overwrite each other's lines), one write " +
+                "per line. Requests Kestrel refuses before Dram sees them (a malformed request line) are not logged. The file " +
+                "is not reopened on a signal: rotate with copytruncate.",
+            ApplyTo = static (options, value) => options.AccessLog = value,
+        },
+        new Setting<string>
+        {
+            Name = "access-log-format",
+            Type = new SettingType<string>("gunicorn access_log_format", "FORMAT", static raw =>
+            {
+                try
+                {
+                    Dram.Server.Logging.AccessLogFormat.Parse(raw);
+                    return raw;
+                }
+                catch (FormatException e)
+                {
+                    throw new SettingValueException(e.Message, e);
+                }
+            }),
+            Default = Dram.Server.Logging.AccessLogFormat.Default,
+            DefaultSource = "Matches gunicorn's default access_log_format (the Apache combined log layout).",
+            Summary = "The access log line, in gunicorn's %(atom)s syntax.",
+            Description = "gunicorn's `access_log_format`: text with `%(atom)s` placeholders (`%%` is a literal %), so a " +
+                "gunicorn format string works unchanged. Atoms: `h` remote address, `l` `-`, `u` user name from HTTP Basic " +
+                "authentication (else `-`), `t` request start as `[10/Oct/2000:13:55:36 -0700]`, `r` request line " +
+                "(`GET /path?q=1 HTTP/1.1`), `m` method, `U` path without the query, `q` query string, `H` protocol, `s` status, " +
+                "`B` response body bytes, `b` the same (`-` when unknown), `f` Referer, `a` User-Agent, `T` request time in whole " +
+                "seconds, `M` in milliseconds, `D` in microseconds, `L` in decimal seconds, `p` the worker's pid as `<pid>`, " +
+                "`{name}i` a request header, `{name}o` a response header (`-` when absent). The body bytes are those the app " +
+                "sent, before chunked framing. A double quote inside a value is written `\\\"`, as gunicorn does. Unlike " +
+                "gunicorn, an unknown atom stops dram at start-up (exit code 2) instead of printing `-`; `{name}e` (the WSGI " +
+                "environ) is not supported.",
+            ApplyTo = static (options, value) => options.AccessLogFormat = value,
+        },
+        new Setting<bool>
+        {
+            Name = "access-log-json",
+            Kind = SettingKind.Flag,
+            Type = SettingTypes.Boolean,
+            Default = "off",
+            DefaultSource = "Dram's own: gunicorn has no JSON access log.",
+            Summary = "Write the access log as one JSON object per line, instead of --access-log-format.",
+            Description = "Each access log line is a JSON object with these keys, always in this order: `remote_addr`, " +
+                "`time` (request start, ISO 8601 with microseconds and the local offset), `method`, `path`, `query` " +
+                "(`\"\"` when none), `protocol`, `status` (a number), `bytes` (response body bytes, a number), " +
+                "`duration_ms` (a number, to the microsecond), `referer` and `user_agent` (`null` when absent), `pid`. " +
+                "--access-log-format is then ignored.",
+            ApplyTo = static (options, value) => options.AccessLogJson = value,
         },
     ];
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using Dram.Server;
 using Dram.Server.Hosting;
 
@@ -10,33 +12,63 @@ namespace Dram.Cli.Supervision;
 /// numbers are passed on the worker's command line). A worker that exits or restarts closes only
 /// its own descriptor: the socket and the connections queued on it stay with the supervisor and
 /// the other workers, so nothing queued is reset (unlike per-worker SO_REUSEPORT listeners,
-/// Granian #567).
+/// Granian #567). <c>unix:PATH</c> sockets are created here, given the mode --umask allows, and
+/// their files removed at exit; <c>fd://N</c> sockets were bound by whoever started dram
+/// (systemd socket activation) and are only checked and passed on, never closed or unlinked.
 /// </summary>
+[UnsupportedOSPlatform("windows")]
 internal sealed class ListenSockets : IDisposable
 {
     private readonly List<Socket> _sockets;
+    private readonly List<int> _inherited;
+    private readonly List<string> _socketFiles;
 
-    private ListenSockets(List<Socket> sockets, List<string> urls)
+    private ListenSockets(List<Socket> sockets, List<int> inherited, List<string> socketFiles, List<string> urls)
     {
         _sockets = sockets;
+        _inherited = inherited;
+        _socketFiles = socketFiles;
         Urls = urls;
     }
 
     public IReadOnlyList<string> Urls { get; }
 
     /// <summary>The descriptor numbers, valid in the workers too.</summary>
-    public IReadOnlyList<int> Fds => [.. _sockets.Select(s => (int)s.SafeHandle.DangerousGetHandle())];
+    public IReadOnlyList<int> Fds => [.. _sockets.Select(s => (int)s.SafeHandle.DangerousGetHandle()), .. _inherited];
 
     public static ListenSockets Bind(DramServerOptions options)
     {
         var binds = options.EffectiveBinds;
         var sockets = new List<Socket>();
+        var inherited = new List<int>();
+        var socketFiles = new List<string>();
         var urls = new List<string>();
         try
         {
             foreach (var text in binds)
             {
                 var bind = BindAddress.ParseOrFail(text);
+                if (bind.UnixPath is { } path)
+                {
+                    sockets.Add(ListenUnix(path, options, binds));
+                    socketFiles.Add(path);
+                    urls.Add(bind.ToString());
+                    continue;
+                }
+
+                if (bind.Fd is { } fd)
+                {
+                    if (inherited.Contains(fd))
+                    {
+                        throw new DramStartupException(ExitCodes.Usage, $"fd://{fd} is bound twice");
+                    }
+
+                    Inherit(fd);
+                    inherited.Add(fd);
+                    urls.Add(bind.ToString());
+                    continue;
+                }
+
                 var port = bind.Port;
                 foreach (var address in bind.Resolve())
                 {
@@ -52,11 +84,11 @@ internal sealed class ListenSockets : IDisposable
                 }
             }
 
-            return new ListenSockets(sockets, urls);
+            return new ListenSockets(sockets, inherited, socketFiles, urls);
         }
         catch
         {
-            sockets.ForEach(s => s.Dispose());
+            Close(sockets, socketFiles);
             throw;
         }
     }
@@ -81,10 +113,125 @@ internal sealed class ListenSockets : IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            var reason = e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "address already in use" : e.Message;
-            throw BindAddress.ListenFailed(reason, binds);
+            throw BindAddress.ListenFailed(Reason(e), binds);
         }
     }
 
-    public void Dispose() => _sockets.ForEach(s => s.Dispose());
+    /// <summary>
+    /// Creates the socket file at <paramref name="path"/>: a socket file left by a server that is
+    /// gone (nothing accepts on it) is replaced; a live one, or a file that is not a socket, is an
+    /// error like an address in use. The mode is 0777 less --umask, set before listen(), so nobody
+    /// connects while it is wider than asked.
+    /// </summary>
+    private static Socket ListenUnix(string path, DramServerOptions options, IReadOnlyList<string> binds)
+    {
+        RemoveStale(path, binds);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, (UnixFileMode)(0x1FF & ~options.Umask));
+            socket.Listen(options.Backlog);
+            Native.ClearCloseOnExec((int)socket.SafeHandle.DangerousGetHandle());
+            return socket;
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            // Disposing a socket bound here also removes its file.
+            socket.Dispose();
+            throw BindAddress.ListenFailed(e is SocketException s ? Reason(s) : e.Message, binds);
+        }
+    }
+
+    private static void RemoveStale(string path, IReadOnlyList<string> binds)
+    {
+        Native.PathKind kind;
+        try
+        {
+            kind = Native.KindOf(path);
+        }
+        catch (IOException e)
+        {
+            throw BindAddress.ListenFailed(e.Message, binds);
+        }
+
+        if (kind == Native.PathKind.Missing)
+        {
+            return;
+        }
+
+        if (kind == Native.PathKind.Other)
+        {
+            throw BindAddress.ListenFailed($"'{path}' exists and is not a socket", binds);
+        }
+
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw BindAddress.ListenFailed("address already in use", binds);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // Nothing listens: a socket file left behind by a server that did not exit cleanly.
+            }
+            catch (SocketException e)
+            {
+                throw BindAddress.ListenFailed(Reason(e), binds);
+            }
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw BindAddress.ListenFailed($"cannot remove the stale socket '{path}': {e.Message}", binds);
+        }
+    }
+
+    /// <summary>Takes an inherited descriptor: it must be a listening socket; it is kept open across the workers' exec.</summary>
+    private static void Inherit(int fd)
+    {
+        if (Native.WhyNotListening(fd) is { } why)
+        {
+            throw new DramStartupException(ExitCodes.Usage,
+                string.Create(CultureInfo.InvariantCulture, $"fd://{fd} cannot be served: {why}; it must be an inherited, listening socket"));
+        }
+
+        Native.ClearCloseOnExec(fd);
+    }
+
+    private static string Reason(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "address already in use",
+        SocketError.AccessDenied => "permission denied",
+        _ => e.Message,
+    };
+
+    private static void Close(List<Socket> sockets, List<string> socketFiles)
+    {
+        // The inherited fd:// descriptors stay open: they belong to whoever passed them (systemd
+        // keeps its own copy), and the process exit closes this one.
+        sockets.ForEach(s => s.Dispose());
+        foreach (var path in socketFiles)
+        {
+            try
+            {
+                // Only a socket: something else may have been put there meanwhile.
+                if (Native.KindOf(path) == Native.PathKind.Socket)
+                {
+                    File.Delete(path);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort at exit: a stale socket file is replaced at the next start.
+            }
+        }
+    }
+
+    public void Dispose() => Close(_sockets, _socketFiles);
 }

@@ -132,3 +132,49 @@ public class CommandLineParserTests
     public void Parse_Version_ReturnsVersion(string flag) =>
         Assert.Equal(ParseAction.Version, CommandLineParser.Parse([flag], NoEnv).Action);
 }
+
+/// <summary>--forwarded-allow-ips: the catalogue's list, also read from FORWARDED_ALLOW_IPS as gunicorn and uvicorn do.</summary>
+public class ForwardedAllowIpsParsingTests
+{
+    [Fact]
+    public void NotGiven_ServerDefault()
+    {
+        var result = CommandLineParser.Parse([], new Dictionary<string, string>());
+        Assert.Null(result.Options!.ForwardedAllowIps);
+    }
+
+    [Fact]
+    public void CommandLine_Repeated_AllKept()
+    {
+        var result = CommandLineParser.Parse(["--forwarded-allow-ips", "10.0.0.0/8", "--forwarded-allow-ips", "::1"], new Dictionary<string, string>());
+        Assert.Equal(["10.0.0.0/8", "::1"], result.Options!.ForwardedAllowIps!);
+    }
+
+    [Fact]
+    public void GunicornsVariable_ReadWhenDramsIsUnset()
+    {
+        var result = CommandLineParser.Parse([], new Dictionary<string, string> { ["FORWARDED_ALLOW_IPS"] = "192.168.0.0/16, *" });
+        Assert.Equal(["192.168.0.0/16", "*"], result.Options!.ForwardedAllowIps!);
+    }
+
+    [Fact]
+    public void DramsVariable_WinsOverGunicorns()
+    {
+        var result = CommandLineParser.Parse([], new Dictionary<string, string>
+        {
+            ["FORWARDED_ALLOW_IPS"] = "*",
+            ["DRAM_FORWARDED_ALLOW_IPS"] = "10.1.1.1",
+        });
+        Assert.Equal(["10.1.1.1"], result.Options!.ForwardedAllowIps!);
+    }
+
+    [Fact]
+    public void BadCidr_OneLineErrorNamingTheValueAndItsSource()
+    {
+        var result = CommandLineParser.Parse([], new Dictionary<string, string> { ["FORWARDED_ALLOW_IPS"] = "10.0.0.0/40" });
+        Assert.Equal(ParseAction.Error, result.Action);
+        Assert.Contains("FORWARDED_ALLOW_IPS", result.Error, StringComparison.Ordinal);
+        Assert.Contains("'10.0.0.0/40'", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', result.Error!);
+    }
+}

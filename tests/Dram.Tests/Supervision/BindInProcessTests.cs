@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+using Dram.Tests.Support;
+
+namespace Dram.Tests.Supervision;
+
+/// <summary><c>unix:PATH</c> when <c>DramServer</c> runs in the host's own process (no supervisor): Kestrel binds it.</summary>
+[Collection(UsesPython.Name)]
+public sealed class BindInProcessTests(PythonFixture python)
+{
+    [Fact]
+    public async Task Unix_ServedByKestrelItself()
+    {
+        var dir = Directory.CreateTempSubdirectory("dram-binds-").FullName;
+        var path = Path.Combine(dir, "own.sock");
+        try
+        {
+            await using (var own = await OwnServer.StartAsync(python, "wsgi_echo:app", o =>
+            {
+                o.Binds.Clear();
+                o.Binds.Add("unix:" + path);
+            }))
+            {
+                using var http = new HttpClient(new SocketsHttpHandler
+                {
+                    ConnectCallback = async (_, cancellationToken) =>
+                    {
+                        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                        try
+                        {
+                            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                            return new NetworkStream(socket, ownsSocket: true);
+                        }
+                        catch
+                        {
+                            socket.Dispose();
+                            throw;
+                        }
+                    },
+                });
+
+                using var response = await http.GetAsync(new Uri("http://localhost/unix"));
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Contains("/unix", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            Assert.False(File.Exists(path), "the socket file outlived the server");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
