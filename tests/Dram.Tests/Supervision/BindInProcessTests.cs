@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Dram.Tests.Support;
 
 namespace Dram.Tests.Supervision;
@@ -21,23 +20,7 @@ public sealed class BindInProcessTests(PythonFixture python)
                 o.Binds.Add("unix:" + path);
             }))
             {
-                using var http = new HttpClient(new SocketsHttpHandler
-                {
-                    ConnectCallback = async (_, cancellationToken) =>
-                    {
-                        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                        try
-                        {
-                            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-                            return new NetworkStream(socket, ownsSocket: true);
-                        }
-                        catch
-                        {
-                            socket.Dispose();
-                            throw;
-                        }
-                    },
-                });
+                using var http = BindTests.UnixClient(path);
 
                 using var response = await http.GetAsync(new Uri("http://localhost/unix"));
 

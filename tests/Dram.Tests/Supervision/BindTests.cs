@@ -59,7 +59,8 @@ public sealed partial class BindTests : IDisposable
         return stat.Stdout.Trim();
     }
 
-    private static HttpClient UnixClient(string path) => new(new SocketsHttpHandler
+    /// <summary>An HttpClient that connects to a Unix socket, one new connection per request.</summary>
+    internal static HttpClient UnixClient(string path) => new(new SocketsHttpHandler
     {
         // A new connection per request, so each accept is a fresh race between the workers.
         PooledConnectionLifetime = TimeSpan.Zero,
