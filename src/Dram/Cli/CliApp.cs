@@ -1,3 +1,4 @@
+using Dram.Cli.Settings;
 using Dram.Cli.Supervision;
 using Dram.Server;
 
@@ -35,8 +36,19 @@ internal static class CliApp
                 case ParseAction.Version:
                     await stdout.WriteLineAsync(VersionInfo.Text).ConfigureAwait(false);
                     return ExitCodes.Ok;
+                case ParseAction.PrintConfig:
+                    await stdout.WriteAsync(ConfigFile.Render(parsed.Configuration!)).ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                case ParseAction.CheckConfig:
+                    await stdout.WriteLineAsync("configuration OK").ConfigureAwait(false);
+                    return ExitCodes.Ok;
                 case ParseAction.Error:
-                    await stderr.WriteLineAsync($"dram: error: {parsed.Error}").ConfigureAwait(false);
+                    // Every problem found, one line each.
+                    foreach (var error in parsed.Errors!)
+                    {
+                        await stderr.WriteLineAsync($"dram: error: {error}").ConfigureAwait(false);
+                    }
+
                     await stderr.WriteLineAsync("Try 'dram --help'.").ConfigureAwait(false);
                     return ExitCodes.Usage;
                 case ParseAction.Run when worker && !OperatingSystem.IsWindows():

@@ -4,12 +4,16 @@ using Dram.Server;
 namespace Dram.Cli;
 
 /// <summary>
-/// Turns arguments and environment variables into <see cref="DramServerOptions"/> using the
-/// settings catalogue. A pure function of its inputs (except that --chdir must exist), so
-/// tests pass their own environment instead of the process's.
+/// Turns arguments, environment variables and the --config file into <see cref="DramServerOptions"/>
+/// using the settings catalogue. A pure function of its inputs (except that --chdir must exist and
+/// the config file is read), so tests pass their own environment instead of the process's.
+/// Every problem found is reported, not just the first.
 /// </summary>
 internal static class CommandLineParser
 {
+    public const string PrintConfigFlag = "--print-config";
+    public const string CheckConfigFlag = "--check-config";
+
     public static ParseResult Parse(
         IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string> environment,
@@ -29,21 +33,49 @@ internal static class CommandLineParser
             return new ParseResult(ParseAction.Version);
         }
 
+        var errors = new List<string>();
         var fromCli = new Dictionary<Setting, List<string>>();
-        var error = ReadArguments(args, catalogue, fromCli);
-        if (error is not null)
+        var action = ReadArguments(args, catalogue, fromCli, errors);
+
+        // The config file is named on the command line or in DRAM_CONFIG, never inside a config file.
+        var fromFile = new Dictionary<Setting, List<string>>();
+        string? configPath = null;
+        if (catalogue.FirstOrDefault(s => s.Name == ConfigFile.SettingName) is { } configSetting)
         {
-            return ParseResult.Fail(error);
+            configPath = (fromCli.TryGetValue(configSetting, out var given) ? given : FromEnvironment(configSetting, environment).Values).LastOrDefault();
+            if (!string.IsNullOrEmpty(configPath))
+            {
+                fromFile = ConfigFile.Read(configPath, catalogue, errors);
+            }
         }
 
         var result = new DramServerOptions();
+        var configuration = new List<EffectiveSetting>();
         foreach (var setting in catalogue)
         {
-            // Command line beats environment beats default: only the first source that has the setting is read.
-            // A default is "nothing applied", so the server keeps DramServerOptions' own defaults.
-            var (values, source) = fromCli.TryGetValue(setting, out var given)
-                ? (given, setting.LongFlag ?? setting.Metavar)
-                : FromEnvironment(setting, environment);
+            // Command line beats environment beats config file beats default: only the first source that has the
+            // setting is read, so a list comes whole from one source. A default is "nothing applied", so the
+            // server keeps DramServerOptions' own defaults.
+            List<string> values;
+            string source, label, where = "";
+            if (fromCli.TryGetValue(setting, out var onCli))
+            {
+                (values, source, label) = (onCli, "cli", setting.LongFlag ?? setting.Metavar);
+            }
+            else if (FromEnvironment(setting, environment) is { Values.Count: > 0 } env)
+            {
+                (values, source, label) = (env.Values, "env " + env.Source, env.Source);
+            }
+            else if (fromFile.TryGetValue(setting, out var inFile) && inFile.Count > 0)
+            {
+                (values, source, label, where) = (inFile, "file " + configPath, setting.Name, " in config file " + Quote(configPath!));
+            }
+            else
+            {
+                (values, source, label) = ([], "default", setting.Name);
+            }
+
+            configuration.Add(new EffectiveSetting(setting, values, source));
             foreach (var raw in values)
             {
                 try
@@ -52,16 +84,29 @@ internal static class CommandLineParser
                 }
                 catch (SettingValueException e)
                 {
-                    return ParseResult.Fail($"invalid {source} {Quote(raw)}: {e.Message}");
+                    // Keep going: every bad value is reported at once.
+                    errors.Add($"invalid {label} {Quote(raw)}{where}: {e.Message}");
                 }
             }
         }
 
-        return ParseResult.Run(result);
+        if (errors.Count > 0)
+        {
+            return ParseResult.Fail(errors);
+        }
+
+        return action == ParseAction.Run
+            ? ParseResult.Run(result)
+            : new ParseResult(action, result, Configuration: configuration);
     }
 
-    private static string? ReadArguments(IReadOnlyList<string> args, IReadOnlyList<Setting> catalogue, Dictionary<Setting, List<string>> values)
+    /// <summary>
+    /// Reads the arguments into <paramref name="values"/>, adding every problem to <paramref name="errors"/>;
+    /// returns the action --print-config or --check-config asks for, else Run.
+    /// </summary>
+    private static ParseAction ReadArguments(IReadOnlyList<string> args, IReadOnlyList<Setting> catalogue, Dictionary<Setting, List<string>> values, List<string> errors)
     {
+        var action = ParseAction.Run;
         var positional = catalogue.FirstOrDefault(s => s.Kind == SettingKind.Positional);
         var onlyPositional = false;
         for (var i = 0; i < args.Count; i++)
@@ -74,7 +119,8 @@ internal static class CommandLineParser
             {
                 if (positional is null || values.ContainsKey(positional))
                 {
-                    return $"unexpected argument {Quote(arg)}";
+                    errors.Add($"unexpected argument {Quote(arg)}");
+                    continue;
                 }
 
                 values[positional] = [arg];
@@ -84,6 +130,13 @@ internal static class CommandLineParser
             if (arg == "--")
             {
                 onlyPositional = true;
+                continue;
+            }
+
+            if (arg is PrintConfigFlag or CheckConfigFlag)
+            {
+                // --print-config wins over --check-config: it validates just as much, and shows more.
+                action = arg == PrintConfigFlag || action == ParseAction.PrintConfig ? ParseAction.PrintConfig : ParseAction.CheckConfig;
                 continue;
             }
 
@@ -104,7 +157,8 @@ internal static class CommandLineParser
 
             if (setting is null)
             {
-                return $"unrecognized option {Quote(shown)}";
+                errors.Add($"unrecognized option {Quote(shown)}");
+                continue;
             }
 
             string value;
@@ -112,7 +166,8 @@ internal static class CommandLineParser
             {
                 if (inline is not null)
                 {
-                    return $"option {shown} does not take a value";
+                    errors.Add($"option {shown} does not take a value");
+                    continue;
                 }
 
                 value = "true";
@@ -127,7 +182,8 @@ internal static class CommandLineParser
             }
             else
             {
-                return $"option {shown} requires a value ({setting.Metavar})";
+                errors.Add($"option {shown} requires a value ({setting.Metavar})");
+                continue;
             }
 
             if (setting.Kind == SettingKind.List && values.TryGetValue(setting, out var list))
@@ -141,7 +197,7 @@ internal static class CommandLineParser
             }
         }
 
-        return null;
+        return action;
     }
 
     private static (List<string> Values, string Source) FromEnvironment(Setting setting, IReadOnlyDictionary<string, string> environment)

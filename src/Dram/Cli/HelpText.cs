@@ -15,6 +15,8 @@ internal static class HelpText
         var positional = catalogue.Where(s => s.Kind == SettingKind.Positional).ToList();
         var options = catalogue.Where(s => s.Kind != SettingKind.Positional)
             .Select(s => (s.Usage, Paragraphs: Paragraphs(s)))
+            .Append((CommandLineParser.PrintConfigFlag, ["Print the effective configuration as a --config file, each setting's source in a comment, and exit."]))
+            .Append((CommandLineParser.CheckConfigFlag, ["Check every setting (file, environment, command line) without starting Python; exit 0 or 2."]))
             .Append(("-h, --help", ["Show this help and exit."]))
             .Append(("-V, --version", ["Show the version and exit."]))
             .ToList();
@@ -33,8 +35,9 @@ internal static class HelpText
         AppendEntries(text, options);
         text.Append('\n');
         foreach (var line in TextWrap.Lines(
-            "Every setting can also come from its environment variable. The command line wins over the " +
-            "environment, and the environment over the default. See docs/configuration.md for details.", Width))
+            "Every setting can also come from its environment variable or the --config file. The command line wins " +
+            "over the environment, the environment over the file, and the file over the default. See " +
+            "docs/configuration.md for details.", Width))
         {
             text.Append(line).Append('\n');
         }

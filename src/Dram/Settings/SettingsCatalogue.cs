@@ -26,6 +26,19 @@ internal static class SettingsCatalogue
                 "a module that fails to import or an attribute that is not callable makes dram exit with code 3.",
             ApplyTo = static (options, value) => options.App = value,
         },
+        new Setting<string>
+        {
+            Name = ConfigFile.SettingName,
+            Type = SettingTypes.FilePath,
+            Default = "none",
+            DefaultSource = "Dram's own: every setting works without a file.",
+            Summary = "Read settings from this JSON file (comments allowed); the command line and the environment win over it.",
+            Description = "A JSON file of settings, described under [The config file](#the-config-file): an object whose keys are " +
+                "the settings' names as in their long flags (`\"workers\": 2`, `\"bind\": [\"0.0.0.0:8000\"]`). A setting given on " +
+                "the command line or in the environment wins over the file. It cannot name another config file, and worker " +
+                "processes read the same file when they start (at a SIGHUP too).",
+            ApplyTo = static (_, _) => { },
+        },
         new Setting<bool>
         {
             Name = "factory",
