@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text;
 using Dram.Python;
 using Dram.Server.Logging;
+using Dram.Server.Wsgi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -182,6 +184,62 @@ internal abstract class AsgiConnection : ILoopWork
 
         using var done = Py.CallMethod(future, "done");
         return Py.IsTrue(done.Borrow());
+    }
+
+    /// <summary>send() on a closed connection: the app's ClientDisconnected, an OSError (spec 2.4).</summary>
+    protected PyErrorAlreadySetException ClientGone() => Py.Raise(App.ClientDisconnectedType.Borrow(), "client disconnected");
+
+    /// <summary>A ClientDisconnected instance, for failing a future the app awaits.</summary>
+    protected PyRef ClientGoneError() => Py.Call(App.ClientDisconnectedType.Borrow(), AsgiNames.ClientGone.Borrow());
+
+    /// <summary>
+    /// A message's optional 'headers' ([name, value] byte-string pairs), checked as HTTP requires
+    /// (RFC 9110 §5: a token name, no CR/LF or other control characters in the value); errors name
+    /// <paramref name="what"/> ("response", "websocket.accept"). Which headers to keep is the caller's.
+    /// </summary>
+    protected List<(string Name, string Value)> ReadHeaders(PyBorrowed message, string what)
+    {
+        var headers = new List<(string, string)>();
+        var list = Py.GetItem(message, AsgiNames.Headers.Borrow());
+        if (list.IsNull || list.Is(Py.None))
+        {
+            return headers;
+        }
+
+        using var iterator = Py.GetIter(list);
+        while (Py.Next(iterator.Borrow(), out var item))
+        {
+            using (item)
+            {
+                if (Py.SequenceLength(item.Borrow()) != 2)
+                {
+                    throw ProtocolError($"each {what} header must be a [name, value] pair", PyErrorKind.ValueError);
+                }
+
+                using var name = Py.SequenceItem(item.Borrow(), 0);
+                using var value = Py.SequenceItem(item.Borrow(), 1);
+                if (!PyBytes.TryGetSpan(name.Borrow(), out var nameBytes) || !PyBytes.TryGetSpan(value.Borrow(), out var valueBytes))
+                {
+                    throw ProtocolError($"{what} header names and values must be bytes", PyErrorKind.TypeError);
+                }
+
+                var headerName = Encoding.Latin1.GetString(nameBytes);
+                var headerValue = Encoding.Latin1.GetString(valueBytes);
+                if (!HeaderRules.IsToken(headerName))
+                {
+                    throw ProtocolError($"invalid {what} header name {headerName}", PyErrorKind.ValueError);
+                }
+
+                if (HeaderRules.FindInvalidValueChar(headerValue) >= 0)
+                {
+                    throw ProtocolError($"invalid character in the value of {what} header {headerName}", PyErrorKind.ValueError);
+                }
+
+                headers.Add((headerName, headerValue));
+            }
+        }
+
+        return headers;
     }
 
     /// <summary>The app's message type, or a clear error when it has none.</summary>

@@ -68,51 +68,14 @@ internal sealed partial class AsgiHttpRequest
         }
 
         var headers = new List<(string, string)>();
-        var list = Py.GetItem(message, AsgiNames.Headers.Borrow());
-        if (!list.IsNull)
+        foreach (var (name, value) in ReadHeaders(message, "response"))
         {
-            ReadHeaders(list, headers);
+            AddHeader(name, value, headers);
         }
 
         _status = (int)code;
         _headers = headers;
         _started = true;
-    }
-
-    private void ReadHeaders(PyBorrowed list, List<(string, string)> headers)
-    {
-        using var iterator = Py.GetIter(list);
-        while (Py.Next(iterator.Borrow(), out var item))
-        {
-            using (item)
-            {
-                if (Py.SequenceLength(item.Borrow()) != 2)
-                {
-                    throw ProtocolError("each response header must be a [name, value] pair", PyErrorKind.ValueError);
-                }
-
-                using var name = Py.SequenceItem(item.Borrow(), 0);
-                using var value = Py.SequenceItem(item.Borrow(), 1);
-                if (!PyBytes.TryGetSpan(name.Borrow(), out var nameBytes) || !PyBytes.TryGetSpan(value.Borrow(), out var valueBytes))
-                {
-                    throw ProtocolError("response header names and values must be bytes", PyErrorKind.TypeError);
-                }
-
-                var headerName = Encoding.Latin1.GetString(nameBytes);
-                var headerValue = Encoding.Latin1.GetString(valueBytes);
-                if (!HeaderRules.IsToken(headerName))
-                {
-                    throw ProtocolError($"invalid response header name {headerName}", PyErrorKind.ValueError);
-                }
-
-                if (HeaderRules.FindInvalidValueChar(headerValue) >= 0)
-                {
-                    throw ProtocolError($"invalid character in the value of response header {headerName}", PyErrorKind.ValueError);
-                }
-
-                AddHeader(headerName, headerValue, headers);
-            }
-        }
     }
 
     private void AddHeader(string name, string value, List<(string, string)> headers)
@@ -158,7 +121,7 @@ internal sealed partial class AsgiHttpRequest
 
         if (_disconnected)
         {
-            throw Py.Raise(App.ClientDisconnectedType.Borrow(), "client disconnected");
+            throw ClientGone();
         }
 
         var body = Py.GetItem(message, AsgiNames.Body.Borrow());
@@ -316,7 +279,7 @@ internal sealed partial class AsgiHttpRequest
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     _disconnected = true;
-                    throw Py.Raise(App.ClientDisconnectedType.Borrow(), "client disconnected");
+                    throw ClientGone();
                 }
 
                 return App.Loop.DoneNone.NewRef();
@@ -325,7 +288,7 @@ internal sealed partial class AsgiHttpRequest
         catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
         {
             _disconnected = true;
-            throw Py.Raise(App.ClientDisconnectedType.Borrow(), "client disconnected");
+            throw ClientGone();
         }
 
         _flushPending = true;
@@ -360,7 +323,7 @@ internal sealed partial class AsgiHttpRequest
         if (_flushFailed)
         {
             _disconnected = true;
-            using var error = Py.Call(App.ClientDisconnectedType.Borrow(), AsgiNames.ClientGone.Borrow());
+            using var error = ClientGoneError();
             App.Loop.Fail(_pendingSend.Borrow(), error.Borrow());
         }
         else
@@ -426,20 +389,15 @@ internal sealed partial class AsgiHttpRequest
             return;
         }
 
-        if (_fileError is { } error)
+        if (_fileError is not null)
         {
             _disconnected = true;
-            using var exception = Py.Call(App.ClientDisconnectedType.Borrow(), AsgiNames.ClientGone.Borrow());
+            using var exception = ClientGoneError();
             App.Loop.Fail(_pendingSend.Borrow(), exception.Borrow());
-            _ = error;
             return;
         }
 
         CompleteResponse();
         App.Loop.Resolve(_pendingSend.Borrow(), Py.None);
     }
-
-    /// <summary>Closes the connection gracefully once this response is done.</summary>
-    private void CloseAfterResponse() =>
-        Context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
 }

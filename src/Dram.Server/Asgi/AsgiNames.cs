@@ -28,7 +28,6 @@ internal static class AsgiNames
     public static readonly PyRef MoreBody = PyStr.Intern("more_body");
     public static readonly PyRef Status = PyStr.Intern("status");
     public static readonly PyRef Trailers = PyStr.Intern("trailers");
-    public static readonly PyRef PathKey = Path;
     public static readonly PyRef Text = PyStr.Intern("text");
     public static readonly PyRef Bytes = PyStr.Intern("bytes");
     public static readonly PyRef Code = PyStr.Intern("code");

@@ -60,7 +60,7 @@ internal sealed partial class AsgiWebSocket
             throw ProtocolError($"status {code} cannot refuse a WebSocket handshake", PyErrorKind.ValueError);
         }
 
-        _denialHeaders = ReadHeaders(message, "websocket.http.response.start");
+        _denialHeaders = ReadEndToEndHeaders(message, "websocket.http.response.start");
         _denialStatus = (int)code;
         _phase = Phase.Responding;
         return App.Loop.DoneNone.NewRef();

@@ -63,7 +63,7 @@ internal sealed partial class AsgiWebSocket
             subprotocol = PyStr.ToStringLossy(chosen);
         }
 
-        var headers = ReadHeaders(message, "websocket.accept");
+        var headers = ReadEndToEndHeaders(message, "websocket.accept");
         if (_disconnectCode is not null)
         {
             throw ClientGone();
@@ -134,7 +134,7 @@ internal sealed partial class AsgiWebSocket
             Disconnected(AbnormalClosure, "");
             if (!_finished)
             {
-                using var error = Py.Call(App.ClientDisconnectedType.Borrow(), AsgiNames.ClientGone.Borrow());
+                using var error = ClientGoneError();
                 App.Loop.Fail(_acceptFuture.Borrow(), error.Borrow());
             }
         }
@@ -287,53 +287,7 @@ internal sealed partial class AsgiWebSocket
         }
     }
 
-    /// <summary>The optional 'headers' of an accept or denial: [name, value] byte-string pairs, checked as HTTP requires.</summary>
-    private List<(string Name, string Value)> ReadHeaders(PyBorrowed message, string what)
-    {
-        var headers = new List<(string, string)>();
-        var list = Py.GetItem(message, AsgiNames.Headers.Borrow());
-        if (list.IsNull || list.Is(Py.None))
-        {
-            return headers;
-        }
-
-        using var iterator = Py.GetIter(list);
-        while (Py.Next(iterator.Borrow(), out var item))
-        {
-            using (item)
-            {
-                if (Py.SequenceLength(item.Borrow()) != 2)
-                {
-                    throw ProtocolError($"each {what} header must be a [name, value] pair", PyErrorKind.ValueError);
-                }
-
-                using var name = Py.SequenceItem(item.Borrow(), 0);
-                using var value = Py.SequenceItem(item.Borrow(), 1);
-                if (!PyBytes.TryGetSpan(name.Borrow(), out var nameBytes) || !PyBytes.TryGetSpan(value.Borrow(), out var valueBytes))
-                {
-                    throw ProtocolError($"{what} header names and values must be bytes", PyErrorKind.TypeError);
-                }
-
-                var headerName = Encoding.Latin1.GetString(nameBytes);
-                var headerValue = Encoding.Latin1.GetString(valueBytes);
-                if (!HeaderRules.IsToken(headerName))
-                {
-                    throw ProtocolError($"invalid {what} header name {headerName}", PyErrorKind.ValueError);
-                }
-
-                if (HeaderRules.FindInvalidValueChar(headerValue) >= 0)
-                {
-                    throw ProtocolError($"invalid character in the value of {what} header {headerName}", PyErrorKind.ValueError);
-                }
-
-                if (!HeaderRules.IsHopByHop(headerName))
-                {
-                    // Framing and the connection are Kestrel's (RFC 9110 §7.6.1).
-                    headers.Add((headerName, headerValue));
-                }
-            }
-        }
-
-        return headers;
-    }
+    /// <summary>The optional 'headers' of an accept or denial, without hop-by-hop ones: framing and the connection are Kestrel's (RFC 9110 §7.6.1).</summary>
+    private List<(string Name, string Value)> ReadEndToEndHeaders(PyBorrowed message, string what) =>
+        [.. ReadHeaders(message, what).Where(header => !HeaderRules.IsHopByHop(header.Name))];
 }

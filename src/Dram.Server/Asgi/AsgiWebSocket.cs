@@ -222,7 +222,4 @@ internal sealed partial class AsgiWebSocket : AsgiConnection
     /// <summary>True for the ways a socket call fails once the connection is gone.</summary>
     private static bool IsConnectionGone(Exception e) =>
         e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
-
-    /// <summary>send() on a closed connection: the app's ClientDisconnected, an OSError (spec 2.4).</summary>
-    private PyErrorAlreadySetException ClientGone() => Py.Raise(App.ClientDisconnectedType.Borrow(), "client disconnected");
 }
