@@ -129,6 +129,12 @@ public sealed class DramServerOptions
     /// <summary>A file the supervisor writes its pid to at start and removes at exit (gunicorn's --pid); null: none.</summary>
     public string? PidFile { get; set; }
 
+    /// <summary>The user the worker processes switch to (name or uid); null keeps the supervisor's.</summary>
+    public string? User { get; set; }
+
+    /// <summary>The group the worker processes switch to (name or gid); null means the user's primary group.</summary>
+    public string? Group { get; set; }
+
     /// <summary>The access log: <c>-</c> for standard output, or a file appended to; null (the default) means none.</summary>
     public string? AccessLog { get; set; }
 

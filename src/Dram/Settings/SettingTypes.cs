@@ -23,6 +23,14 @@ internal static class SettingTypes
     public static SettingType<string> ExistingDirectory { get; } = new("path to an existing directory", "DIR", raw =>
         Directory.Exists(NonEmpty(raw)) ? raw : throw new SettingValueException("no such directory"));
 
+    /// <summary>A user account that exists on this machine, by name or uid (--user).</summary>
+    public static SettingType<string> User { get; } = new("user name or uid", "USER", raw =>
+        Supervision.Native.FindUser(NonEmpty(raw)) is not null ? raw : throw new SettingValueException("no such user"));
+
+    /// <summary>A group that exists on this machine, by name or gid (--group).</summary>
+    public static SettingType<string> Group { get; } = new("group name or gid", "GROUP", raw =>
+        Supervision.Native.FindGroup(NonEmpty(raw)) is not null ? raw : throw new SettingValueException("no such group"));
+
     /// <summary>A path checked only for being non-empty; whoever uses it reports a better error than "not found".</summary>
     public static SettingType<string> FilePath { get; } = new("path", "PATH", NonEmpty);
 

@@ -376,6 +376,32 @@ internal static class SettingsCatalogue
                 "It is removed when dram exits. A file that cannot be written makes dram exit with code 2.",
             ApplyTo = static (options, value) => options.PidFile = value,
         },
+        new Setting<string>
+        {
+            Name = "user",
+            Type = SettingTypes.User,
+            Default = "the user dram was started as",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Run the worker processes as this user (name or uid); needs dram started as root.",
+            Description = "The account the worker processes switch to, by name or uid. The supervisor binds the sockets " +
+                "(ports below 1024 too), writes the pid file and then starts each worker, which switches user, group and " +
+                "supplementary groups before it opens a log file or starts Python, so the app never runs as root. The supervisor " +
+                "keeps its own identity, as gunicorn's arbiter does, so it can remove its socket and pid files at exit. The user's " +
+                "primary group is used unless --group says otherwise. Files the app and the logs need must be readable or " +
+                "writable by that user. An unknown user is an error at start-up, and so is switching when not started as root.",
+            ApplyTo = static (options, value) => options.User = value,
+        },
+        new Setting<string>
+        {
+            Name = "group",
+            Type = SettingTypes.Group,
+            Default = "the --user's primary group",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "Run the worker processes with this group (name or gid); needs dram started as root.",
+            Description = "The group the worker processes switch to, by name or gid; see --user. Without --user, only the " +
+                "group changes and the supplementary groups are dropped.",
+            ApplyTo = static (options, value) => options.Group = value,
+        },
         new Setting<long>
         {
             Name = "max-request-body",

@@ -58,6 +58,7 @@ internal sealed class Supervisor : IDisposable
         var errorLog = new ErrorLog(options.ErrorLog ?? stderr, options.LogLevel);
         var log = errorLog.CreateLogger("dram.supervisor");
         SupervisorLog.Starting(log, DramServer.Version, Environment.ProcessId, options.Workers);
+        WorkerIdentity.CheckPossible(options);
         using var pidFile = PidFile.Create(options.PidFile);
         using var sockets = ListenSockets.Bind(options);
         using var supervisor = new Supervisor(options, args, sockets, log);

@@ -17,6 +17,7 @@ internal static class WorkerMain
     public static async Task<int> RunAsync(WorkerSpec spec, DramServerOptions options, CliApp.ServerStarter start, TextWriter messages)
     {
         WorkerEnvironment.Remove(spec.Unset);
+        WorkerIdentity.SwitchIfAsked(options);
         foreach (var fd in spec.Fds)
         {
             options.ListenHandles.Add(fd);
