@@ -34,6 +34,8 @@ internal sealed class ChildProcess : IDisposable
 
     public int Pid { get; private set; }
 
+    public bool HasExited => _process.HasExited;
+
     public string Stdout
     {
         get
