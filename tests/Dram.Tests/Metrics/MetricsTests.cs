@@ -113,6 +113,32 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Wsgi_RecycledAndReloaded_RestartsByReasonAndCountsKept()
+    {
+        using var server = await MetricsServer.StartAsync(MetricsServer.WsgiSource, "--max-requests", "10");
+
+        // 30 requests over two workers: one of them reaches 10 and asks to be replaced.
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(200, (await server.RequestAsync("/200")).Status);
+        }
+
+        var recycled = await server.ScrapeUntilAsync(s => s["dram_worker_restarts_total{reason=\"max-requests\"}"] >= 1);
+        Assert.Equal(30, recycled[Requests(200)]);
+        Assert.Equal(0, recycled["dram_worker_restarts_total{reason=\"died\"}"]);
+
+        // SIGHUP replaces both serving workers, one at a time.
+        var kill = await ChildProcess.RunAsync("kill", ["-HUP", server.Process.Pid.ToString(CultureInfo.InvariantCulture)], server.Dir);
+        Assert.Equal(0, kill.ExitCode);
+        await server.Process.WaitForStderrLineAsync(l => l.Contains("Reload complete: 2 workers replaced", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var reloaded = await server.ScrapeUntilAsync(s => s["dram_worker_restarts_total{reason=\"reload\"}"] == 2);
+
+        Assert.Equal(30, reloaded[Requests(200)]);
+        Assert.Equal(30, reloaded["dram_request_duration_seconds_count"]);
+        Assert.Equal(0, reloaded["dram_worker_restarts_total{reason=\"died\"}"]);
+    }
+
+    [Fact]
     public async Task Asgi_RequestsOfKnownStatuses_SummedWithQueueWaitPerRequest()
     {
         using var server = await MetricsServer.StartAsync(MetricsServer.AsgiSource);
