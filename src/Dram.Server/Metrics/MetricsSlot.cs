@@ -28,10 +28,17 @@ internal sealed unsafe class MetricsSlot : IDisposable
 
     private static long Bytes => MetricsLayout.Length * sizeof(long);
 
-    /// <summary>Supervisor: creates a new zeroed slot file at <paramref name="path"/> (never an existing file or a symlink).</summary>
+    /// <summary>Supervisor: creates a new zeroed slot file at <paramref name="path"/>, mode 0600 (never an existing file or a symlink).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static MetricsSlot Create(string path)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
         stream.SetLength(Bytes);
         return new MetricsSlot(MemoryMappedFile.CreateFromFile(stream, null, Bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true));
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dram.Server;
 using Dram.Server.Metrics;
 
 namespace Dram.Cli.Supervision;
@@ -40,6 +41,7 @@ internal static class RestartReasons
 /// monotonic across restarts. A scrape sums the totals and the live slots under one lock; the
 /// workers themselves never take it.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal sealed class SupervisorMetrics : IDisposable
 {
     private static readonly string[] s_reasonLabels = ["died", "max-requests", "max-rss", "timeout", "reload"];
@@ -48,28 +50,47 @@ internal sealed class SupervisorMetrics : IDisposable
     private readonly long[] _retired = new long[MetricsLayout.Length];
     private readonly long[] _restarts = new long[s_reasonLabels.Length];
     private readonly List<MetricsSlot> _live = [];
-    private readonly string _prefix;
+    private readonly string[] _dirs;
     private int _next;
 
     public SupervisorMetrics()
     {
         // tmpfs when there is one: the pages never go to disk. A worker removes its file's name
         // once it has mapped it, so a supervisor killed outright leaves at most one behind.
-        var dir = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        _prefix = Path.Combine(dir, $"dram-metrics-{Environment.ProcessId}-");
+        _dirs = Directory.Exists("/dev/shm") ? ["/dev/shm", Path.GetTempPath()] : [Path.GetTempPath()];
     }
 
     /// <summary>A new zeroed slot for a worker about to start, and the path to give it.</summary>
+    /// <exception cref="DramStartupException">No slot file could be created (exit code 1).</exception>
     public (MetricsSlot Slot, string Path) NewSlot()
     {
-        var path = _prefix + Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
-        var slot = MetricsSlot.Create(path);
-        lock (_lock)
+        // The name has a random part and is created exclusively (O_EXCL, mode 0600): another
+        // user cannot guess it in advance to block it or point it elsewhere with a symlink.
+        Exception? last = null;
+        foreach (var dir in _dirs)
         {
-            _live.Add(slot);
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var path = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture,
+                    $"dram-metrics-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}-{Random.Shared.Next():x8}"));
+                try
+                {
+                    var slot = MetricsSlot.Create(path);
+                    lock (_lock)
+                    {
+                        _live.Add(slot);
+                    }
+
+                    return (slot, path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    last = e;
+                }
+            }
         }
 
-        return (slot, path);
+        throw new DramStartupException(ExitCodes.RuntimeFailure, $"cannot create a metrics file for a worker: {last?.Message}");
     }
 
     /// <summary>A worker has exited: its counters join the totals, its slot is released.</summary>
