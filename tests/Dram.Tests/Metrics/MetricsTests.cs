@@ -52,7 +52,7 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task Wsgi_LagProbe_ObservesEachWorkerAndStaysSmallWhenIdle()
+    public async Task Wsgi_LagProbe_ProbesRepeatedlyAndStaysSmallWhenIdle()
     {
         using var server = await MetricsServer.StartAsync(MetricsServer.WsgiSource);
 
