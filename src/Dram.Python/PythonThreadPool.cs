@@ -84,6 +84,12 @@ public sealed class PythonThreadPool : IDisposable
     /// <summary>Work items waiting for a thread.</summary>
     public int Queued => Volatile.Read(ref _queued);
 
+    /// <summary>
+    /// When set, called on the Python thread with the GIL held, just before each item runs, with
+    /// how long the item waited since <see cref="Enqueue"/> (Stopwatch ticks). For metrics; null costs one check.
+    /// </summary>
+    public Action<long>? QueueWaitObserver { get; set; }
+
     /// <summary>Queues work. Never blocks and never touches the GIL, so Kestrel's threads may call it.</summary>
     public void Enqueue(IPythonWorkItem item)
     {
@@ -178,6 +184,7 @@ public sealed class PythonThreadPool : IDisposable
                         holdsGil = true;
                     }
 
+                    QueueWaitObserver?.Invoke(Stopwatch.GetTimestamp() - queued.Enqueued);
                     Execute(item);
                     var now = Stopwatch.GetTimestamp();
                     Volatile.Write(ref me.LastCompletion, now);

@@ -5,6 +5,7 @@ using Dram.Python;
 using Dram.Server.Asgi;
 using Dram.Server.Hosting;
 using Dram.Server.Logging;
+using Dram.Server.Metrics;
 using Dram.Server.Wsgi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -206,6 +207,7 @@ public sealed partial class DramServer
 
         var web = builder.Build();
         AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
+        WorkerMetrics.UseIfEnabled(web, options, pool, app.Asgi); // --metrics: counts into the supervisor's slot; nothing when off
         var trusted = TrustedProxiesFrom(options);
         var maxBody = options.MaxRequestBody;
         var maxPending = options.MaxPending;

@@ -143,4 +143,13 @@ public sealed class DramServerOptions
 
     /// <summary>Write the access log as one JSON object per line instead of <see cref="AccessLogFormat"/>.</summary>
     public bool AccessLogJson { get; set; }
+
+    /// <summary>
+    /// Where the supervisor serves Prometheus metrics summed over its workers (HOST:PORT or
+    /// unix:PATH, <c>GET /metrics</c>); null: no metrics (supervisor setting).
+    /// </summary>
+    public string? Metrics { get; set; }
+
+    /// <summary>The file holding this worker's metrics counters, created by the supervisor; null: not counted.</summary>
+    internal string? MetricsSlot { get; set; }
 }

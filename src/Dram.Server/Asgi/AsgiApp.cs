@@ -51,6 +51,9 @@ internal sealed class AsgiApp
 
     public AsgiScope Scope { get; }
 
+    /// <summary>Set when --metrics is on: connections report how long they waited for the loop.</summary>
+    public Dram.Server.Metrics.WorkerMetrics? Metrics { get; set; }
+
     /// <summary>ASGI 3 or WSGI? (GIL held.) A coroutine function, or an object whose <c>__call__</c> is one.</summary>
     public static bool IsAsgi(PyBorrowed callable)
     {

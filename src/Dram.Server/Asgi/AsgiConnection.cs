@@ -26,6 +26,7 @@ internal abstract class AsgiConnection : ILoopWork
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PyRef _task;
     private int _timedOut;
+    private long _posted;
 
     protected AsgiConnection(HttpContext context, AsgiApp app, ILogger logger)
     {
@@ -64,7 +65,15 @@ internal abstract class AsgiConnection : ILoopWork
     public bool TryMarkTimedOut() => Interlocked.Exchange(ref _timedOut, 1) == 0;
 
     /// <summary>Any thread: hands this connection to the loop, which calls the app.</summary>
-    public void Post(int kind = StartEvent) => App.Loop.Post(this, kind);
+    public void Post(int kind = StartEvent)
+    {
+        if (kind == StartEvent && App.Metrics is not null)
+        {
+            _posted = Stopwatch.GetTimestamp();
+        }
+
+        App.Loop.Post(this, kind);
+    }
 
     /// <summary>Any thread: asks the loop to cancel the app's task (--timeout).</summary>
     public void Cancel() => App.Loop.Post(this, CancelEvent);
@@ -92,6 +101,7 @@ internal abstract class AsgiConnection : ILoopWork
     private void Start()
     {
         StartTimestamp = Stopwatch.GetTimestamp();
+        App.Metrics?.ObserveQueueWait(StartTimestamp - _posted);
         Handle = AsgiCallbacks.Connections.Add(this);
         try
         {

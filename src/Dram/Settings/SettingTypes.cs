@@ -11,6 +11,12 @@ internal static class SettingTypes
     public static SettingType<string> Bind { get; } = new("HOST:PORT", "HOST:PORT",
         static raw => BindAddress.TryParse(raw, out _, out var error) ? raw : throw new SettingValueException(error));
 
+    /// <summary>A TCP HOST:PORT only (--metrics): the supervisor listens on it itself.</summary>
+    public static SettingType<string> TcpAddress { get; } = new("HOST:PORT", "HOST:PORT", static raw =>
+        !BindAddress.TryParse(raw, out var bind, out var error) ? throw new SettingValueException(error)
+        : bind.IsTcp ? raw
+        : throw new SettingValueException("expected HOST:PORT, e.g. 127.0.0.1:9100; unix: and fd:// are not supported here"));
+
     public static SettingType<long> Size { get; } = new("size in bytes (K, M, G, T suffixes are powers of 1024)", "BYTES", ByteSize.Parse);
 
     public static SettingType<bool> Boolean { get; } = new("boolean", "", ParseBoolean);

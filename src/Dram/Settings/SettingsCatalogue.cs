@@ -493,5 +493,20 @@ internal static class SettingsCatalogue
                 "--access-log-format is then ignored.",
             ApplyTo = static (options, value) => options.AccessLogJson = value,
         },
+        new Setting<string>
+        {
+            Name = "metrics",
+            Type = SettingTypes.TcpAddress,
+            Default = "off",
+            DefaultSource = "Dram's own: gunicorn only sends StatsD; off unless asked for, so nothing listens that was not configured.",
+            Summary = "Serve Prometheus metrics, summed over the workers, at http://HOST:PORT/metrics.",
+            Description = "The supervisor listens on HOST:PORT (separately from --bind: the app never sees these requests) and " +
+                "answers `GET /metrics` in the Prometheus text format 0.0.4 (another path is 404, another method 405): requests by status, a " +
+                "request-duration histogram, requests in flight, how long requests wait for Python, the interpreter's " +
+                "GIL/event-loop lag, worker restarts by reason, serving workers and their memory. Counters are summed over " +
+                "every worker and stay monotonic across worker restarts. Port 0 picks a free port (logged as \"Metrics at:\"). " +
+                "[docs/metrics.md](metrics.md) lists every metric. An address already in use stops dram with exit code 1.",
+            ApplyTo = static (options, value) => options.Metrics = value,
+        },
     ];
 }

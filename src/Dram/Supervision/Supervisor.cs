@@ -41,6 +41,7 @@ internal sealed class Supervisor : IDisposable
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<PosixSignal> _signals = Channel.CreateUnbounded<PosixSignal>();
+    private readonly SupervisorMetrics? _metrics;
     private int _target;
 
     private Supervisor(DramServerOptions options, IReadOnlyList<string> args, ListenSockets sockets, ILogger log)
@@ -50,6 +51,7 @@ internal sealed class Supervisor : IDisposable
         _sockets = sockets;
         _log = log;
         _target = options.Workers;
+        _metrics = options.Metrics is null ? null : new SupervisorMetrics();
     }
 
     /// <summary>Serves until stopped; returns the exit code.</summary>
@@ -62,13 +64,37 @@ internal sealed class Supervisor : IDisposable
         using var pidFile = PidFile.Create(options.PidFile);
         using var sockets = ListenSockets.Bind(options);
         using var supervisor = new Supervisor(options, args, sockets, log);
+        await using var metrics = await supervisor.StartMetricsAsync().ConfigureAwait(false);
         return await supervisor.RunAsync().ConfigureAwait(false);
     }
 
     public void Dispose()
     {
+        _metrics?.Dispose();
         _stopping.Dispose();
         _changes.Dispose();
+    }
+
+    /// <summary>--metrics: serves the workers' summed counters from this process; null when off.</summary>
+    private async Task<MetricsEndpoint?> StartMetricsAsync()
+    {
+        if (_metrics is null)
+        {
+            return null;
+        }
+
+        var endpoint = await MetricsEndpoint.StartAsync(_options.Metrics!, () =>
+        {
+            List<WorkerProcess> serving;
+            lock (_lock)
+            {
+                serving = [.. _workers.Where(w => w.IsServing && !w.Retiring)];
+            }
+
+            return _metrics.Render(serving.Count, serving.Sum(w => w.ResidentBytes()));
+        }).ConfigureAwait(false);
+        SupervisorLog.MetricsAt(_log, endpoint.Url);
+        return endpoint;
     }
 
     private async Task<int> RunAsync()
@@ -298,6 +324,7 @@ internal sealed class Supervisor : IDisposable
                 }
 
                 Retire(worker);
+                _metrics?.CountRestart(RestartReason.Reload);
                 replaced++;
             }
 
@@ -343,6 +370,7 @@ internal sealed class Supervisor : IDisposable
             if (await BootedAsync(fresh).ConfigureAwait(false))
             {
                 Retire(worker);
+                _metrics?.CountRestart(RestartReasons.Of(reason));
             }
             else if (!_stopping.IsCancellationRequested)
             {
@@ -460,17 +488,24 @@ internal sealed class Supervisor : IDisposable
         var maxRequests = _options.MaxRequests > 0
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
+        var metrics = _metrics?.NewSlot();
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
-            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)]);
+            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], MetricsSlot: metrics?.Path);
         WorkerProcess worker;
         lock (_lock)
         {
             if (_stopping.IsCancellationRequested)
             {
+                if (metrics is { } unused)
+                {
+                    _metrics!.Retire(unused.Slot, unused.Path);
+                }
+
                 return null;
             }
 
             worker = WorkerProcess.Start([spec.ToArgument(), .. _args], OnMessage);
+            worker.Metrics = metrics;
             _workers.Add(worker);
         }
 
@@ -520,8 +555,14 @@ internal sealed class Supervisor : IDisposable
             unexpected = !worker.Retiring && !_stopping.IsCancellationRequested && worker.Ready.Result;
         }
 
+        if (worker.Metrics is { } metrics)
+        {
+            _metrics!.Retire(metrics.Slot, metrics.Path);
+        }
+
         if (unexpected)
         {
+            _metrics?.CountRestart(RestartReason.Died);
             SupervisorLog.Died(_log, worker.Pid, WorkerProcess.Describe(code));
             _ = ReconcileAsync();
         }

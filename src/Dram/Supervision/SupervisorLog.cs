@@ -62,6 +62,9 @@ internal static partial class SupervisorLog
     [LoggerMessage(67, LogLevel.Warning, "Worker {Pid} uses {RssMiB} MiB of memory, over --max-rss {MaxMiB} MiB")]
     public static partial void OverRss(ILogger logger, int pid, long rssMiB, long maxMiB);
 
+    [LoggerMessage(77, LogLevel.Information, "Metrics at: {Url}")]
+    public static partial void MetricsAt(ILogger logger, string url);
+
     [LoggerMessage(68, LogLevel.Error, "Worker {Pid} is not serving {Seconds:F0} s after it started; killing it as a failed boot")]
     public static partial void BootTooSlow(ILogger logger, int pid, double seconds);
 }

@@ -25,6 +25,7 @@ internal static class WorkerMain
 
         options.MaxRequests = spec.MaxRequests;
         options.Multiprocess = spec.Multiprocess;
+        options.MetricsSlot = spec.MetricsSlot;
         using var signals = new WorkerSignals();
         DramServer server;
         try

@@ -38,6 +38,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Set when the supervisor asked it to drain: it no longer counts as a serving worker.</summary>
     public bool Retiring { get; set; }
 
+    /// <summary>Its --metrics slot and the path it was given; null when metrics are off.</summary>
+    public (Dram.Server.Metrics.MetricsSlot Slot, string Path)? Metrics { get; set; }
+
     /// <summary>Set once a replacement was asked for (max-requests, max-rss), so it is asked only once.</summary>
     public bool RecycleRequested { get; set; }
 

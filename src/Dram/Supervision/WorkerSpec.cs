@@ -6,14 +6,16 @@ namespace Dram.Cli.Supervision;
 /// What the supervisor tells a worker, as the hidden first argument
 /// <c>--dram-worker=fds=3,4;max-requests=1043;multiprocess=1;unset=DOTNET_GCgen0size</c>; the user's
 /// own arguments follow unchanged, so the worker parses exactly the configuration the supervisor did.
-/// <c>unset</c> names the environment variables the supervisor added (<see cref="WorkerEnvironment"/>).
+/// <c>unset</c> names the environment variables the supervisor added (<see cref="WorkerEnvironment"/>);
+/// <c>metrics</c> (with --metrics) is the file holding the worker's counters (<see cref="Dram.Server.Metrics.MetricsSlot"/>).
 /// </summary>
-internal sealed record WorkerSpec(IReadOnlyList<int> Fds, long MaxRequests, bool Multiprocess, IReadOnlyList<string> Unset)
+internal sealed record WorkerSpec(IReadOnlyList<int> Fds, long MaxRequests, bool Multiprocess, IReadOnlyList<string> Unset, string? MetricsSlot = null)
 {
     public const string Flag = "--dram-worker=";
 
     public string ToArgument() => string.Create(CultureInfo.InvariantCulture,
-        $"{Flag}fds={string.Join(',', Fds)};max-requests={MaxRequests};multiprocess={(Multiprocess ? 1 : 0)};unset={string.Join(',', Unset)}");
+        $"{Flag}fds={string.Join(',', Fds)};max-requests={MaxRequests};multiprocess={(Multiprocess ? 1 : 0)};unset={string.Join(',', Unset)}")
+        + (MetricsSlot is null ? "" : ";metrics=" + Uri.EscapeDataString(MetricsSlot));
 
     public static bool TryParse(IReadOnlyList<string> args, out WorkerSpec? spec, out IReadOnlyList<string> rest)
     {
@@ -31,7 +33,8 @@ internal sealed record WorkerSpec(IReadOnlyList<int> Fds, long MaxRequests, bool
             [.. fields.GetValueOrDefault("fds", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => int.Parse(f, CultureInfo.InvariantCulture))],
             long.Parse(fields.GetValueOrDefault("max-requests", "0"), CultureInfo.InvariantCulture),
             fields.GetValueOrDefault("multiprocess") == "1",
-            fields.GetValueOrDefault("unset", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+            fields.GetValueOrDefault("unset", "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            fields.TryGetValue("metrics", out var slot) ? Uri.UnescapeDataString(slot) : null);
         rest = [.. args.Skip(1)];
         return true;
     }
