@@ -52,7 +52,7 @@ public sealed partial class DramServer
         }
 
         var mounts = new List<ServedApp>();
-        foreach (var mount in options.Mounts)
+        foreach (var mount in CheckedMounts(options.Mounts))
         {
             try
             {
@@ -87,6 +87,28 @@ public sealed partial class DramServer
             loop ??= StartLoop(options, runtime, logger);
             return new ServedApp(prefix, null, runtime.RunOnMainThread(() => AsgiApp.Create(callable, spec!, loop, options)));
         }
+    }
+
+    /// <summary>
+    /// The mounts with their prefixes normalised as the command line does ("/api/" is "/api"), for
+    /// options built in code; a prefix that cannot be one, or one given twice, is a usage error.
+    /// </summary>
+    private static List<AppMount> CheckedMounts(IEnumerable<AppMount> mounts)
+    {
+        var checkedMounts = new List<AppMount>();
+        foreach (var mount in mounts)
+        {
+            var prefix = AppMount.NormalizePrefix(mount.Prefix, out var error)
+                ?? throw new DramStartupException(ExitCodes.Usage, $"invalid --mount '{mount.Prefix}={mount.App}': {error}");
+            if (checkedMounts.Exists(m => m.Prefix == prefix))
+            {
+                throw new DramStartupException(ExitCodes.Usage, $"invalid --mount '{mount.Prefix}={mount.App}': the prefix {prefix} is already mounted");
+            }
+
+            checkedMounts.Add(mount with { Prefix = prefix });
+        }
+
+        return checkedMounts;
     }
 
     /// <summary>The one event loop of the process, started by the first ASGI app.</summary>

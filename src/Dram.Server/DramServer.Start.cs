@@ -55,8 +55,8 @@ public sealed partial class DramServer
         Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
 
         var loaded = LoadApps(options, runtime, logger);
-        var pool = loaded.Wsgi.Count == 0 ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
         var lifespans = StartLifespans(options, loaded, logger);
+        var pool = loaded.Wsgi.Count == 0 ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
         var drain = new Drain(new DrainableTransport(), options.MaxRequests);
         var web = BuildWebApplication(options, errorLog, loaded, pool, drain);
         try
