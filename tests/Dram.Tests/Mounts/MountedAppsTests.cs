@@ -76,6 +76,23 @@ public sealed class MountedAppsTests(PythonFixture python)
     }
 
     [Fact]
+    public async Task Drain_WebSocketOnMountedAsgiApp_ClosedWith1012()
+    {
+        await using var server = await StartAsync("mount_echo:wsgi_root", ("/ws", "asgi_ws:app"));
+        var id = AppControl.NewId();
+        using var socket = await WebSocketWire.ConnectAsync(server.Url, $"/ws/wait-disconnect?id={id}");
+
+        using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var draining = server.Server.DrainAsync(graceful.Token);
+        var (type, _) = await socket.ReceiveAsync();
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, type);
+        Assert.Equal(1012, (int)socket.CloseStatus!);
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+        await draining.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(graceful.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task Lifespan_MountedAsgiApp_StartupBeforeServing_ShutdownAtStop()
     {
         string events;
