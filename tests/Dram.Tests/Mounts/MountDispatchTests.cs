@@ -101,6 +101,18 @@ public sealed class MountDispatchTests(PythonFixture python)
     }
 
     [Fact]
+    public async Task NonAsciiPrefix_ScriptNameIsItsUtf8BytesAsLatin1_RootPathIsText()
+    {
+        await using var server = await StartAsync(
+            "mount_echo:wsgi_root", ("/café", "mount_echo:wsgi_a"), ("/naïve", "mount_echo:asgi_a"));
+
+        await AssertWsgiAsync(server.Url, "/caf%C3%A9/x%C3%A9", "wsgi_a", "/caf\u00c3\u00a9", "/x\u00c3\u00a9");
+        var asgi = await GetJsonAsync(server.Url, "/na%C3%AFve/y%C3%A9");
+        Assert.Equal("/naïve", asgi.Str("root_path"));
+        Assert.Equal("/yé", asgi.Str("path"));
+    }
+
+    [Fact]
     public async Task WsgiAndAsgi_SideBySide_EachRequestReachesItsApp()
     {
         await using var server = await StartAsync(
