@@ -53,6 +53,25 @@ public class MountSettingTests
     }
 
     [Fact]
+    public void Mount_FromConfigFile_ArrayOfValues_DuplicateNamed()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"dram-mount-{Guid.NewGuid():N}.json");
+        File.WriteAllText(config, """{ "mount": ["/a=m:app", "/b/=n:app", "/b=o:app"] }""");
+        try
+        {
+            var result = Parse("--config", config);
+
+            Assert.Equal(ParseAction.Error, result.Action);
+            Assert.Contains("invalid mount '/b=o:app' in config file", result.Error, StringComparison.Ordinal);
+            Assert.Contains("the prefix /b is already mounted (by n:app)", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public void Mount_SamePrefixTwice_ReportedEvenWhenSpelledWithASlash()
     {
         var result = Parse("--mount", "/a=m:app", "--mount", "/a/=n:app");
