@@ -60,7 +60,26 @@ public sealed class MountDispatchTests(PythonFixture python)
     }
 
     [Fact]
-    public async Task Prefixes_LongestWins_WhateverTheOrderGiven()
+    public async Task KeepAlive_NextRequestOnTheConnection_NotHandedThePreviousMount()
+    {
+        await using var server = await StartAsync("mount_echo:asgi_b", ("/one", "mount_echo:wsgi_a"), ("/two", "mount_echo:asgi_a"));
+        await using var connection = await RawConnection.OpenAsync(server.Url);
+
+        foreach (var (target, app, root, rest) in new[]
+        {
+            ("/one/x", "wsgi_a", "/one", "/x"), ("/r", "asgi_b", "", "/r"), ("/two/y", "asgi_a", "/two", "/y"), ("/s", "asgi_b", "", "/s"),
+        })
+        {
+            await connection.SendAsync(RawRequests.Get(server.Url, target));
+            var json = AppControl.Json((await connection.ReadResponseAsync()).BodyText);
+            Assert.Equal(app, json.Str("app"));
+            Assert.Equal(root, json.Str(app.StartsWith("wsgi", StringComparison.Ordinal) ? "script_name" : "root_path"));
+            Assert.Equal(rest, json.Str(app.StartsWith("wsgi", StringComparison.Ordinal) ? "path_info" : "path"));
+        }
+    }
+
+    [Fact]
+    public async Task Prefixes_LongestWins_ShorterGivenFirst()
     {
         await using var server = await StartAsync(
             "mount_echo:wsgi_root", ("/a", "mount_echo:wsgi_a"), ("/a/b", "mount_echo:wsgi_b"));
