@@ -32,11 +32,11 @@ public sealed partial class DramServer
 
         // An open WebSocket has no "next request" to carry Connection: close: it is closed now
         // with 1012 (Service Restart), as uvicorn does, so its client reconnects elsewhere.
-        if (_asgiApp is { } asgi)
+        if (_asgiApps.Count > 0)
         {
             foreach (var connection in Asgi.AsgiCallbacks.Connections.Snapshot())
             {
-                if (connection is Asgi.AsgiWebSocket socket && socket.Application == asgi)
+                if (connection is Asgi.AsgiWebSocket socket && _asgiApps.Contains(socket.Application))
                 {
                     socket.CloseForShutdown();
                 }

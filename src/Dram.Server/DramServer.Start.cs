@@ -6,6 +6,7 @@ using Dram.Server.Asgi;
 using Dram.Server.Hosting;
 using Dram.Server.Logging;
 using Dram.Server.Metrics;
+using Dram.Server.Mounts;
 using Dram.Server.Wsgi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -54,10 +55,9 @@ public sealed partial class DramServer
         var runtime = StartPython(options, errorLog);
         Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
 
-        var loaded = LoadApp(options, runtime, logger);
-        var pool = loaded.Wsgi is null ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
-        var lifespan = loaded.Asgi is { } asgiApp ? new AsgiLifespan(asgiApp, options.Lifespan, logger) : null;
-        lifespan?.Startup();
+        var loaded = LoadApps(options, runtime, logger);
+        var lifespans = StartLifespans(options, loaded, logger);
+        var pool = loaded.Wsgi.Count == 0 ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
         var drain = new Drain(new DrainableTransport(), options.MaxRequests);
         var web = BuildWebApplication(options, errorLog, loaded, pool, drain);
         try
@@ -68,11 +68,7 @@ public sealed partial class DramServer
         {
             pool?.Dispose();
             await web.DisposeAsync().ConfigureAwait(false);
-            if (lifespan is not null)
-            {
-                await lifespan.ShutdownAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await StopLifespansAsync(lifespans, CancellationToken.None).ConfigureAwait(false);
             var reason = e.InnerException is AddressInUseException ? "address already in use" : e.Message;
             throw BindAddress.ListenFailed(reason, options.EffectiveBinds);
         }
@@ -83,17 +79,10 @@ public sealed partial class DramServer
             Urls = [.. web.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses],
         };
-        server._lifespan = lifespan;
-        server._asgiApp = loaded.Asgi;
+        server._lifespans = lifespans;
+        server._asgiApps = loaded.Asgi;
         server.StartWatchdog(options, runtime, loaded);
-        if (loaded.Asgi is { } asgi)
-        {
-            Log.ServingAsgi(logger, asgi.Name, asgi.Loop.Implementation);
-        }
-        else
-        {
-            Log.Serving(logger, loaded.Wsgi!.Name, options.Threads);
-        }
+        LogServing(logger, options, loaded);
         if (options.ListenHandles.Count == 0)
         {
             // Inherited sockets were announced by the supervisor that bound them.
@@ -122,56 +111,7 @@ public sealed partial class DramServer
         }
     }
 
-    private static LoadedApp LoadApp(DramServerOptions options, PythonRuntime runtime, ILogger logger)
-    {
-        if (options.Chdir is { } chdir)
-        {
-            try
-            {
-                Directory.SetCurrentDirectory(chdir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new DramStartupException(ExitCodes.Usage, $"cannot change directory to '{chdir}': {e.Message}");
-            }
-        }
-
-        // gunicorn puts the working directory first on sys.path, then --pythonpath entries.
-        List<string> sysPath = [Directory.GetCurrentDirectory(), .. options.PythonPath.Select(Path.GetFullPath)];
-        var (callable, asgi) = runtime.RunOnMainThread(() =>
-        {
-            var loaded = WsgiApp.LoadCallable(options.App, options.Factory, sysPath);
-            // The built-in welcome app (no APP given) is WSGI whatever --interface says.
-            var isAsgi = options.App is not null && options.Interface switch
-            {
-                AppInterface.Asgi => true,
-                AppInterface.Wsgi => false,
-                _ => AsgiApp.IsAsgi(loaded.Borrow()),
-            };
-            return (loaded, isAsgi);
-        });
-        if (!asgi)
-        {
-            return new LoadedApp(runtime.RunOnMainThread(() => WsgiApp.Create(callable, options.App, options.Threads, options.Multiprocess)), null);
-        }
-
-        PythonEventLoop loop;
-        try
-        {
-            loop = PythonEventLoop.Start(runtime, options.Loop.ToString().ToLowerInvariant(), e => Log.LoopError(logger, e.Message));
-        }
-        catch (PythonException e)
-        {
-            throw new DramStartupException(ExitCodes.Usage, $"cannot start the {options.Loop.ToString().ToLowerInvariant()} event loop: {e.TypeName}: {e.PythonMessage}");
-        }
-
-        return new LoadedApp(null, runtime.RunOnMainThread(() => AsgiApp.Create(callable, options.App!, loop, options)));
-    }
-
-    /// <summary>The app, as whichever interface it speaks.</summary>
-    private sealed record LoadedApp(WsgiApp? Wsgi, AsgiApp? Asgi);
-
-    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApp app, PythonThreadPool? pool, Drain drain)
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApps apps, PythonThreadPool? pool, Drain drain)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
@@ -194,7 +134,8 @@ public sealed partial class DramServer
             // the request to the event loop and returns). Measured with wrk: ASGI hello 75-80k
             // instead of 66-67k, Starlette 54k instead of 47k. Not for WSGI: Flask fell from 21k
             // to 13-15k with it (hello world gained 5 %), so the pool threads keep the default.
-            sockets.UnsafePreferInlineScheduling = app.Asgi is not null;
+            // With WSGI and ASGI apps mounted side by side, WSGI's measurement decides.
+            sockets.UnsafePreferInlineScheduling = apps.Asgi.Count > 0 && apps.Wsgi.Count == 0;
         });
         builder.Services.AddSingleton<SocketTransportFactory>();
         builder.Services.RemoveAll<IConnectionListenerFactory>();
@@ -209,31 +150,47 @@ public sealed partial class DramServer
         AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
         WorkerMetrics.UseIfEnabled(web, options, pool, app.Asgi); // --metrics: counts into the supervisor's slot; nothing when off
         var trusted = TrustedProxiesFrom(options);
+        web.Use(next => context =>
+        {
+            drain.OnRequest(context);
+            ForwardedHeaders.Apply(context, trusted);
+            return next(context);
+        });
+
+        // The order of dispatch: static prefixes (their middleware goes here, before any app),
+        // then the mounts, longest prefix first, then the positional app for everything else.
+        var root = apps.Root is { } rootApp ? AppPipeline(web, options, errorLog, rootApp, pool) : null;
+        if (apps.Mounts.Count == 0)
+        {
+            web.Run(root!);
+            return web;
+        }
+
+        var mounts = new MountTable([.. apps.Mounts.Select(m => (m.Prefix, AppPipeline(web, options, errorLog, m, pool)))], root);
+        web.Run(mounts.Dispatch);
+        return web;
+    }
+
+    /// <summary>The request handler of one app: its own small pipeline, so only ASGI apps get the WebSocket middleware.</summary>
+    private static RequestDelegate AppPipeline(IApplicationBuilder web, DramServerOptions options, ErrorLog errorLog, ServedApp app, PythonThreadPool? pool)
+    {
         var maxBody = options.MaxRequestBody;
         var maxPending = options.MaxPending;
         if (app.Asgi is { } asgi)
         {
             var asgiLogger = errorLog.CreateLogger("dram.asgi");
+            var branch = web.New();
+
             // Only upgrade requests go through the WebSocket middleware: it allocates a handshake
             // feature for every request that could upgrade, which is every HTTP/1.1 request.
-            web.UseWhen(AsgiWebSocket.IsUpgrade, branch => branch.UseWebSockets(AsgiWebSocket.Options(options)));
-            web.Run(context =>
-            {
-                drain.OnRequest(context);
-                ForwardedHeaders.Apply(context, trusted);
-                return HandleAsgi(context, asgi, asgiLogger, maxBody);
-            });
-            return web;
+            branch.UseWhen(AsgiWebSocket.IsUpgrade, upgrade => upgrade.UseWebSockets(AsgiWebSocket.Options(options)));
+            branch.Run(context => HandleAsgi(context, asgi, asgiLogger, maxBody));
+            return branch.Build();
         }
 
+        var wsgi = app.Wsgi!;
         var requestLogger = errorLog.CreateLogger("dram.wsgi");
-        web.Run(context =>
-        {
-            drain.OnRequest(context);
-            ForwardedHeaders.Apply(context, trusted);
-            return Handle(context, app.Wsgi!, pool!, requestLogger, maxBody, maxPending);
-        });
-        return web;
+        return context => Handle(context, wsgi, pool!, requestLogger, maxBody, maxPending);
     }
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain)
@@ -364,13 +321,13 @@ public sealed partial class DramServer
 
         Log.ShuttingDown(_logger);
         await _web.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (_lifespan is not null)
+        await StopLifespansAsync(_lifespans, cancellationToken).ConfigureAwait(false);
+        _watchdog?.Dispose();
+        foreach (var watchdog in _asgiWatchdogs)
         {
-            await _lifespan.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+            watchdog.Dispose();
         }
 
-        _watchdog?.Dispose();
-        _asgiWatchdog?.Dispose();
         _pool?.Dispose();
         await _web.DisposeAsync().ConfigureAwait(false);
     }

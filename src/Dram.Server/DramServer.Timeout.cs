@@ -7,9 +7,9 @@ namespace Dram.Server;
 public sealed partial class DramServer
 {
     private RequestWatchdog? _watchdog;
-    private AsgiWatchdog? _asgiWatchdog;
-    private AsgiLifespan? _lifespan;
-    private AsgiApp? _asgiApp;
+    private List<AsgiWatchdog> _asgiWatchdogs = [];
+    private List<AsgiLifespan> _lifespans = [];
+    private IReadOnlyList<AsgiApp> _asgiApps = [];
 
     /// <summary>
     /// Cancelled when a request has stayed stuck outside Python past --timeout and its grace
@@ -18,20 +18,19 @@ public sealed partial class DramServer
     /// </summary>
     public CancellationToken Unhealthy => _watchdog?.Unhealthy ?? CancellationToken.None;
 
-    private void StartWatchdog(DramServerOptions options, PythonRuntime runtime, LoadedApp app)
+    private void StartWatchdog(DramServerOptions options, PythonRuntime runtime, LoadedApps apps)
     {
         if (options.Timeout <= TimeSpan.Zero)
         {
             return;
         }
 
-        if (app.Asgi is { } asgi)
+        // One timer for every WSGI app (they share the RequestTimeout type of the support
+        // module); one per ASGI app, each cancelling only its own app's requests.
+        _asgiWatchdogs = [.. apps.Asgi.Select(asgi => new AsgiWatchdog(asgi, options.Timeout, _logger))];
+        if (apps.Wsgi.Count > 0)
         {
-            _asgiWatchdog = new AsgiWatchdog(asgi, options.Timeout, _logger);
-        }
-        else
-        {
-            _watchdog = new RequestWatchdog(options.Timeout, runtime, app.Wsgi!.TimeoutType, _logger);
+            _watchdog = new RequestWatchdog(options.Timeout, runtime, apps.Wsgi[0].TimeoutType, _logger);
         }
     }
 }

@@ -14,6 +14,12 @@ public sealed class DramServerOptions
     /// <summary><c>module:attribute</c> (attribute may be dotted) or <c>module</c> (meaning <c>module:application</c>); null serves the built-in welcome app.</summary>
     public string? App { get; set; }
 
+    /// <summary>
+    /// Apps served under path prefixes, each detected as WSGI or ASGI on its own; requests under
+    /// no prefix go to <see cref="App"/>, or get 404 when mounts are given without an App.
+    /// </summary>
+    public IList<AppMount> Mounts { get; } = [];
+
     /// <summary>The attribute is a zero-argument factory that returns the app.</summary>
     public bool Factory { get; set; }
 

@@ -75,10 +75,21 @@ internal sealed class AsgiScope
             Py.SetItem(s, AsgiNames.Scheme.Borrow(), (webSocket
                 ? (secure ? AsgiNames.WssScheme : AsgiNames.WsScheme)
                 : (secure ? AsgiNames.HttpsScheme : AsgiNames.HttpScheme)).Borrow());
-            Py.SetItem(s, AsgiNames.Path.Borrow(), DecodePath(rawPath));
+            // A mounted app (--mount) gets the rest after its prefix as path and the prefix as
+            // root_path, the split Starlette 0.26's Mount and uvicorn 0.17 use (path excludes
+            // root_path; docs/compatibility.md). raw_path stays the whole target as received.
+            var mounted = context.Features.Get<Mounts.MountedPath>();
+            Py.SetItem(s, AsgiNames.Path.Borrow(), mounted is null ? DecodePath(rawPath) : Utf8FromLatin1(mounted.PathInfo));
             Py.SetItem(s, AsgiNames.RawPath.Borrow(), Latin1Bytes(rawPath));
             Py.SetItem(s, AsgiNames.QueryString.Borrow(), query.Length == 0 ? AsgiNames.EmptyBytes.Borrow().NewRef() : Latin1Bytes(query));
-            Py.SetItem(s, AsgiNames.RootPath.Borrow(), AsgiNames.Empty.Borrow());
+            if (mounted is null)
+            {
+                Py.SetItem(s, AsgiNames.RootPath.Borrow(), AsgiNames.Empty.Borrow());
+            }
+            else
+            {
+                Py.SetItem(s, AsgiNames.RootPath.Borrow(), PyStr.FromString(mounted.RootPath));
+            }
             Py.SetItem(s, AsgiNames.Headers.Borrow(), Headers(request.Headers));
             Py.SetItem(s, AsgiNames.Client.Borrow(), Address(context.Connection.RemoteIpAddress, context.Connection.RemotePort));
             Py.SetItem(s, AsgiNames.Server.Borrow(), Address(context.Connection.LocalIpAddress, context.Connection.LocalPort));
@@ -120,6 +131,10 @@ internal sealed class AsgiScope
         var bytes = Encoding.Latin1.GetBytes(decoded);
         return PyStr.FromString(Encoding.UTF8.GetString(bytes));
     }
+
+    /// <summary>Decoded path bytes (as latin-1 chars) read as UTF-8, invalid sequences as U+FFFD, like <see cref="DecodePath"/>.</summary>
+    private static PyRef Utf8FromLatin1(string decoded) =>
+        Ascii.IsValid(decoded) ? PyStr.FromLatin1(decoded) : PyStr.FromString(Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(decoded)));
 
     private static PyRef Latin1Bytes(string text)
     {

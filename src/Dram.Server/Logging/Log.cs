@@ -89,4 +89,10 @@ internal static partial class Log
 
     [LoggerMessage(57, LogLevel.Error, "Event loop error: {Message}")]
     public static partial void LoopError(ILogger logger, string message);
+
+    [LoggerMessage(70, LogLevel.Information, "Mounted {Interface} app {App} at {Prefix}")]
+    public static partial void Mounted(ILogger logger, string @interface, string app, string prefix);
+
+    [LoggerMessage(71, LogLevel.Information, "No APP given: paths under no --mount prefix get 404")]
+    public static partial void NoRootApp(ILogger logger);
 }

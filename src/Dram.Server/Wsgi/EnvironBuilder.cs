@@ -23,6 +23,7 @@ internal sealed class EnvironBuilder
 
     private readonly PyRef _requestMethod = PyStr.Intern("REQUEST_METHOD");
     private readonly PyRef _pathInfo = PyStr.Intern("PATH_INFO");
+    private readonly PyRef _scriptName = PyStr.Intern("SCRIPT_NAME");
     private readonly PyRef _queryString = PyStr.Intern("QUERY_STRING");
     private readonly PyRef _serverProtocol = PyStr.Intern("SERVER_PROTOCOL");
     private readonly PyRef _serverName = PyStr.Intern("SERVER_NAME");
@@ -110,6 +111,12 @@ internal sealed class EnvironBuilder
 
         SetRepeating(e, _requestMethod, request.Method);
         Py.SetItem(e, _pathInfo.Borrow(), PyStr.FromLatin1(target.PathInfo));
+        if (target.ScriptName.Length > 0)
+        {
+            // A mounted app (--mount): its prefix, one of a few fixed values, so cached.
+            SetRepeating(e, _scriptName, target.ScriptName);
+        }
+
         Py.SetItem(e, _queryString.Borrow(), PyStr.FromLatin1(target.Query));
         SetRepeating(e, _serverProtocol, request.Protocol);
         if (request.IsHttps)

@@ -7,6 +7,9 @@ namespace Dram.Server.Wsgi;
 /// </summary>
 internal readonly record struct RequestTarget(string PathInfo, string Query)
 {
+    /// <summary>SCRIPT_NAME: "" unless the app is mounted under a prefix (--mount), as latin-1 bytes.</summary>
+    public string ScriptName { get; init; } = "";
+
     public static RequestTarget Parse(string raw)
     {
         var (path, query) = Split(raw);

@@ -119,6 +119,11 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
     private PyRef CallApp()
     {
         var target = RequestTarget.Parse(Target);
+        if (_context.Features.Get<Mounts.MountedPath>() is { } mounted)
+        {
+            target = target with { PathInfo = mounted.PathInfo, ScriptName = mounted.ScriptName };
+        }
+
         using var handle = Py.Int(_handle);
         using var input = Py.Call(_app.InputType.Borrow(), handle.Borrow());
         using var environ = _app.Environ.Build(_context, target, input.Borrow(), DroppedHeader);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dram.Server;
 using Dram.Server.Hosting;
 
 namespace Dram.Cli.Settings;
@@ -7,6 +8,9 @@ namespace Dram.Cli.Settings;
 internal static class SettingTypes
 {
     public static SettingType<string> App { get; } = new("module:attribute", "APP", AppSpec.Validate);
+
+    /// <summary>/PREFIX=MODULE:ATTRIBUTE (--mount): the prefix normalised, the app checked like APP.</summary>
+    public static SettingType<AppMount> Mount { get; } = new("/PREFIX=MODULE:ATTRIBUTE", "/PREFIX=APP", ParseMount);
 
     public static SettingType<string> Bind { get; } = new("HOST:PORT", "HOST:PORT",
         static raw => BindAddress.TryParse(raw, out _, out var error) ? raw : throw new SettingValueException(error));
@@ -66,6 +70,18 @@ internal static class SettingTypes
 
             throw new SettingValueException("must be one of " + names);
         });
+    }
+
+    private static AppMount ParseMount(string raw)
+    {
+        var equals = raw.IndexOf('=', StringComparison.Ordinal);
+        if (equals < 0)
+        {
+            throw new SettingValueException("expected /PREFIX=MODULE:ATTRIBUTE, e.g. /api=myapi:app");
+        }
+
+        var prefix = AppMount.NormalizePrefix(raw[..equals], out var error) ?? throw new SettingValueException(error);
+        return new AppMount(prefix, AppSpec.Validate(raw[(equals + 1)..]));
     }
 
     private static string NonEmpty(string raw) => raw.Length > 0 ? raw : throw new SettingValueException("must not be empty");

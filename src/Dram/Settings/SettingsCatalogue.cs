@@ -26,6 +26,32 @@ internal static class SettingsCatalogue
                 "a module that fails to import or an attribute that is not callable makes dram exit with code 3.",
             ApplyTo = static (options, value) => options.App = value,
         },
+        new Setting<AppMount>
+        {
+            Name = "mount",
+            Kind = SettingKind.List,
+            Type = SettingTypes.Mount,
+            Default = "none",
+            DefaultSource = "Dram's own: gunicorn and uvicorn serve one app; this is the URL dispatch middleware of PEP 3333 done by the server.",
+            Summary = "Serve another app (WSGI or ASGI) under a path prefix, as /PREFIX=MODULE:ATTRIBUTE; repeat for several.",
+            Description = "Serves `MODULE:ATTRIBUTE` for the requests whose path is `/PREFIX` or lies below it; the app sees the prefix " +
+                "in `SCRIPT_NAME` (ASGI `root_path`) and the rest in `PATH_INFO` (ASGI `path`), so `/api` alone gives `PATH_INFO` \"\". " +
+                "Prefixes match whole segments (`/api` never matches `/apis`), the longest one wins, and dispatch uses the " +
+                "normalised path, so `/api/../admin/` goes to the app at `/admin`. A trailing `/` is dropped (`/api/` mounts `/api`). " +
+                "Each mount is detected as WSGI or ASGI on its own (--interface and --factory are for APP only). Requests under no " +
+                "prefix go to APP; with mounts but no APP they get 404. Repeat the option for several apps; in DRAM_MOUNT separate " +
+                "them with commas.",
+            ApplyTo = static (options, value) =>
+            {
+                // Checked here, across values, so a duplicate is reported with every other bad value.
+                if (options.Mounts.FirstOrDefault(m => m.Prefix == value.Prefix) is { } taken)
+                {
+                    throw new SettingValueException($"the prefix {value.Prefix} is already mounted (by {taken.App})");
+                }
+
+                options.Mounts.Add(value);
+            },
+        },
         new Setting<string>
         {
             Name = ConfigFile.SettingName,
