@@ -206,6 +206,7 @@ public sealed partial class DramServer
 
         var web = builder.Build();
         AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
+        StaticFiles.UseIfConfigured(web, options, drain.OnRequest); // static prefixes before any app; Python never sees them
         var trusted = TrustedProxiesFrom(options);
         var maxBody = options.MaxRequestBody;
         var maxPending = options.MaxPending;

@@ -11,6 +11,10 @@ internal static class SettingTypes
     public static SettingType<string> Bind { get; } = new("HOST:PORT", "HOST:PORT",
         static raw => BindAddress.TryParse(raw, out _, out var error) ? raw : throw new SettingValueException(error));
 
+    /// <summary>/prefix=DIR for --static; DIR must exist, and a relative one is made absolute against the starting directory.</summary>
+    public static SettingType<StaticRoute> StaticRoute { get; } = new("/prefix=DIR with DIR an existing directory", "/PREFIX=DIR",
+        static raw => Dram.Server.Hosting.StaticRoute.TryParse(raw, Directory.GetCurrentDirectory(), out var route, out var error) ? route! : throw new SettingValueException(error));
+
     public static SettingType<long> Size { get; } = new("size in bytes (K, M, G, T suffixes are powers of 1024)", "BYTES", ByteSize.Parse);
 
     public static SettingType<bool> Boolean { get; } = new("boolean", "", ParseBoolean);
