@@ -241,6 +241,39 @@ public sealed class StaticFilesTests(PythonFixture python) : IDisposable
     }
 
     [Fact]
+    public async Task LargeFile_WholeAndARangeAcrossReadBlocks_ByteExact()
+    {
+        await using var server = await _site.StartAsync(python, "static_counter:app");
+
+        var whole = await python.Http.GetByteArrayAsync(server.Url + "/static/large.bin");
+        using var range = await GetAsync(server.Url + "/static/large.bin", ("Range", "bytes=65000-200000"));
+
+        Assert.Equal(StaticSite.Large, whole);
+        Assert.Equal(HttpStatusCode.PartialContent, range.StatusCode);
+        Assert.Equal(StaticSite.Large[65000..200001], await range.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task AccessLog_StaticRequestsLoggedWithStatusAndBytes()
+    {
+        var log = Path.Combine(_site.Root, "access.log");
+        await using (var server = await OwnServer.StartAsync(python, "static_counter:app", options =>
+        {
+            options.Statics.Add(new Dram.Server.Hosting.StaticRoute("/static", _site.Public));
+            options.AccessLog = log;
+            options.AccessLogFormat = "%(r)s %(s)s %(b)s";
+        }))
+        {
+            await python.Http.GetStringAsync(server.Url + "/static/plain.txt");
+            using var missing = await GetAsync(server.Url + "/static/missing.txt");
+        }
+
+        var lines = await File.ReadAllLinesAsync(log);
+        Assert.Contains("GET /static/plain.txt HTTP/1.1 200 10", lines);
+        Assert.Contains("GET /static/missing.txt HTTP/1.1 404 0", lines);
+    }
+
+    [Fact]
     public async Task Curl_RangeAndCompressed_AsAClientSeesThem()
     {
         await using var server = await _site.StartAsync(python, "static_counter:app");

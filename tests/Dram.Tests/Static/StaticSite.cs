@@ -19,6 +19,9 @@ internal sealed class StaticSite : IDisposable
 
     public static readonly byte[] Numbers = [.. Enumerable.Range(0, 100).Select(i => (byte)i)];
 
+    /// <summary>Several of the server's 64 KiB read blocks, no two alike.</summary>
+    public static readonly byte[] Large = [.. Enumerable.Range(0, (1 << 20) + 12345).Select(i => (byte)(i * 31 / 7))];
+
     public StaticSite()
     {
         Root = Directory.CreateTempSubdirectory("dram-static-").FullName;
@@ -31,6 +34,7 @@ internal sealed class StaticSite : IDisposable
         File.WriteAllText(Path.Combine(Public, "only-gzip.css"), "body { color: red }");
         File.WriteAllBytes(Path.Combine(Public, "only-gzip.css.gz"), Gzip("body { color: red }"));
         File.WriteAllBytes(Path.Combine(Public, "numbers.bin"), Numbers);
+        File.WriteAllBytes(Path.Combine(Public, "large.bin"), Large);
         File.WriteAllText(Path.Combine(Public, "plain.txt"), "plain text");
         File.WriteAllText(Path.Combine(Public, "caf\u00e9 menu.txt"), "non-ASCII name");
         Directory.CreateDirectory(Path.Combine(Public, "sub"));
