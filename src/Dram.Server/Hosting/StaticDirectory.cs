@@ -7,10 +7,11 @@ namespace Dram.Server.Hosting;
 /// <summary>
 /// The files of one <c>--static</c> directory, opened only when they really lie inside it. A
 /// request path is split into segments that must each be a plain name (no "", ".", "..", NUL or
-/// '\'); then the file is opened and the kernel is asked where the open descriptor really points
-/// (<c>/proc/self/fd/N</c>). That answer has every symlink resolved, so a link leading out of the
-/// directory is refused however it is built, and since it describes the descriptor that is then
-/// read, a link swapped in between the check and the read cannot win.
+/// '\'). The name's <c>realpath(3)</c> must lie inside the directory before the file is opened;
+/// then the kernel is asked where the open descriptor really points (<c>/proc/self/fd/N</c>).
+/// Both answers have every symlink resolved, so a link leading out of the directory is refused
+/// however it is built, and since the second describes the descriptor that is then read, a link
+/// swapped in between the check and the read cannot win.
 /// </summary>
 internal sealed class StaticDirectory
 {
@@ -39,6 +40,15 @@ internal sealed class StaticDirectory
         }
 
         var path = _root + relative;
+
+        // Resolved first so that nothing outside the directory is even opened (opening a device or
+        // a FIFO can block or have effects); checked again below on the descriptor, against a
+        // symlink swapped in between.
+        if (RealPath(path) is not { } resolved || !resolved.StartsWith(_rootWithSlash, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         SafeFileHandle handle;
         try
         {

@@ -122,6 +122,20 @@ public sealed class StaticFilesTests(PythonFixture python) : IDisposable
     }
 
     [Fact]
+    public async Task Symlink_ToAFifoOutside_404WithoutOpeningIt()
+    {
+        // Opening a FIFO for reading blocks until a writer comes: a prompt 404 shows it was never opened.
+        var fifo = Path.Combine(_site.Root, "pipe");
+        Assert.Equal(0, (await ChildProcess.RunAsync("mkfifo", [fifo], _site.Root)).ExitCode);
+        File.CreateSymbolicLink(Path.Combine(_site.Public, "pipe-link"), fifo);
+        await using var server = await _site.StartAsync(python, "static_counter:app");
+
+        var response = await StaticRequests.RawAsync(server.Url, "/static/pipe-link");
+
+        Assert.Equal(404, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Conditional_IfNoneMatchAndIfModifiedSince_304_IfMatchMismatch_412()
     {
         await using var server = await _site.StartAsync(python, "static_counter:app");
