@@ -78,6 +78,9 @@ internal sealed class StaticDirectory
         }
     }
 
+    /// <summary>Whether a file of that name is there (a cheap check: only for choosing headers, never for serving).</summary>
+    public bool Exists(string relative) => IsPlain(relative) && File.Exists(_root + relative);
+
     /// <summary>"/seg/seg": no empty, ".", ".." segment, no NUL or backslash anywhere.</summary>
     private static bool IsPlain(string relative)
     {

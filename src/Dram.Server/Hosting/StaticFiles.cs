@@ -105,14 +105,15 @@ internal sealed class StaticFiles
         var varies = false;
         foreach (var (coding, suffix) in s_precompressed)
         {
-            using var sibling = files.Open(relative + suffix);
-            if (sibling is null)
+            if (!Accepts(accepted, coding))
             {
+                // Not sendable to this client, but its existence still makes the answer vary.
+                varies |= files.Exists(relative + suffix);
                 continue;
             }
 
-            varies = true;
-            if (Accepts(accepted, coding))
+            using var sibling = files.Open(relative + suffix);
+            if (sibling is not null)
             {
                 await SendAsync(context, sibling, contentType, coding, varies: true).ConfigureAwait(false);
                 return;
@@ -135,7 +136,7 @@ internal sealed class StaticFiles
     }
 
     /// <summary>RFC 9110 §12.5.3: the coding is acceptable when named (or matched by "*") with a non-zero weight.</summary>
-    private static bool Accepts(IList<Microsoft.Net.Http.Headers.StringWithQualityHeaderValue> accepted, string coding)
+    private static bool Accepts(IList<StringWithQualityHeaderValue> accepted, string coding)
     {
         double? star = null;
         foreach (var item in accepted)

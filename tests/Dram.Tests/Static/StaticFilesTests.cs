@@ -69,6 +69,11 @@ public sealed class StaticFilesTests(PythonFixture python) : IDisposable
         Assert.StartsWith("app /other calls=", await python.Http.GetStringAsync(server.Url + "/other"));
         Assert.StartsWith("app /Static/plain.txt calls=", await python.Http.GetStringAsync(server.Url + "/Static/plain.txt"));
         Assert.Equal("non-ASCII name", await python.Http.GetStringAsync(server.Url + "/static/caf%C3%A9%20menu.txt"));
+
+        // %2F is no separator in Kestrel's Request.Path, so this is not under /static; the app's
+        // PATH_INFO, built from the raw target (PEP 3333), decodes it.
+        var encodedSlash = await StaticRequests.RawAsync(server.Url, "/static%2Fplain.txt");
+        Assert.StartsWith("app /static/plain.txt calls=", encodedSlash.BodyText, StringComparison.Ordinal);
     }
 
     [Theory]
