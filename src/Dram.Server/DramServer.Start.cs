@@ -148,7 +148,7 @@ public sealed partial class DramServer
 
         var web = builder.Build();
         AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
-        WorkerMetrics.UseIfEnabled(web, options, pool, app.Asgi); // --metrics: counts into the supervisor's slot; nothing when off
+        WorkerMetrics.UseIfEnabled(web, options, pool, apps.Asgi); // --metrics: counts into the supervisor's slot; nothing when off
         var trusted = TrustedProxiesFrom(options);
         web.Use(next => context =>
         {
@@ -157,8 +157,9 @@ public sealed partial class DramServer
             return next(context);
         });
 
-        // The order of dispatch: static prefixes (their middleware goes here, before any app),
+        // The order of dispatch: static prefixes (answered by Kestrel, before anything Python),
         // then the mounts, longest prefix first, then the positional app for everything else.
+        StaticFiles.UseIfConfigured(web, options);
         var root = apps.Root is { } rootApp ? AppPipeline(web, options, errorLog, rootApp, pool) : null;
         if (apps.Mounts.Count == 0)
         {

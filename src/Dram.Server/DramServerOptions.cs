@@ -35,6 +35,9 @@ public sealed class DramServerOptions
     /// <summary>Directories added to sys.path after the working directory.</summary>
     public IList<string> PythonPath { get; } = [];
 
+    /// <summary>URL prefixes answered from a directory without Python (<c>--static /prefix=DIR</c>), longest prefix first.</summary>
+    public IList<Hosting.StaticRoute> Statics { get; } = [];
+
     /// <summary>The interpreter to embed; null means $VIRTUAL_ENV/bin/python when set, else python3 on PATH.</summary>
     public string? Python { get; set; }
 

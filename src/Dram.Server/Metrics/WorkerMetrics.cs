@@ -24,7 +24,7 @@ internal sealed class WorkerMetrics : IDisposable
     }
 
     /// <summary>Adds the counting middleware and the Python hooks when the supervisor passed a metrics slot.</summary>
-    public static void UseIfEnabled(WebApplication web, DramServerOptions options, PythonThreadPool? pool, AsgiApp? asgi)
+    public static void UseIfEnabled(WebApplication web, DramServerOptions options, PythonThreadPool? pool, IReadOnlyList<AsgiApp> asgiApps)
     {
         if (options.MetricsSlot is not { Length: > 0 } path)
         {
@@ -48,7 +48,7 @@ internal sealed class WorkerMetrics : IDisposable
             pool.QueueWaitObserver = metrics.ObserveQueueWait;
         }
 
-        if (asgi is not null)
+        foreach (var asgi in asgiApps)
         {
             asgi.Metrics = metrics;
         }

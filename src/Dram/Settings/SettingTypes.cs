@@ -21,6 +21,10 @@ internal static class SettingTypes
         : bind.IsTcp ? raw
         : throw new SettingValueException("expected HOST:PORT, e.g. 127.0.0.1:9100; unix: and fd:// are not supported here"));
 
+    /// <summary>/prefix=DIR for --static; DIR must exist, and a relative one is made absolute against the starting directory.</summary>
+    public static SettingType<StaticRoute> StaticRoute { get; } = new("/prefix=DIR with DIR an existing directory", "/PREFIX=DIR",
+        static raw => Dram.Server.Hosting.StaticRoute.TryParse(raw, Directory.GetCurrentDirectory(), out var route, out var error) ? route! : throw new SettingValueException(error));
+
     public static SettingType<long> Size { get; } = new("size in bytes (K, M, G, T suffixes are powers of 1024)", "BYTES", ByteSize.Parse);
 
     public static SettingType<bool> Boolean { get; } = new("boolean", "", ParseBoolean);

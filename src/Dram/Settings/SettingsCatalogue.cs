@@ -1,4 +1,5 @@
 using Dram.Server;
+using Dram.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Cli.Settings;
@@ -118,6 +119,32 @@ internal static class SettingsCatalogue
             Description = "A directory to add to `sys.path`, after the working directory. Repeat the option to add several; " +
                 "in DRAM_PYTHONPATH separate them with `os.pathsep`, as in PYTHONPATH.",
             ApplyTo = static (options, value) => options.PythonPath.Add(value),
+        },
+        new Setting<StaticRoute>
+        {
+            Name = "static",
+            Kind = SettingKind.List,
+            Type = SettingTypes.StaticRoute,
+            Default = "none",
+            DefaultSource = "Matches gunicorn and uvicorn, which serve no files themselves.",
+            Summary = "Serve files from DIR under a URL prefix without Python: /prefix=DIR; repeat for several.",
+            Description = "Answers every request whose path is the prefix or lies under it (whole segments, case-sensitive, the longest " +
+                "prefix wins; before any app) with the file of that name in DIR, sent by .NET without touching Python. GET and HEAD " +
+                "only (405 otherwise); ETag, Last-Modified, conditional requests and single byte ranges; `FILE.br` or `FILE.gz` next " +
+                "to FILE is sent instead, with `Content-Encoding` and `Vary: Accept-Encoding`, when the client accepts it. A missing " +
+                "file, a directory (no listings, no index.html) or a path leading outside DIR, by `..`, encoded separators or a " +
+                "symlink, is 404 from the static route: nothing under the prefix reaches the app. No Cache-Control header is sent " +
+                "(as nginx). A relative DIR is relative to the directory dram is started in, not --chdir; it must exist at start. " +
+                "Repeat the option, or separate entries with commas in DRAM_STATIC.",
+            ApplyTo = static (options, value) =>
+            {
+                if (options.Statics.Any(r => r.Prefix == value.Prefix))
+                {
+                    throw new SettingValueException($"prefix {value.Prefix} is already served from {options.Statics.First(r => r.Prefix == value.Prefix).Directory}");
+                }
+
+                options.Statics.Add(value);
+            },
         },
         new Setting<string>
         {
