@@ -37,8 +37,15 @@ public sealed class NginxFront : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Nginx), "nginx is not installed: ./test installs Debian's nginx (tests/debian-packages.txt)");
-        File.Copy(Path.Combine(CliTestPaths.RepoRoot, "tests", "apps", "deploy_app.py"), Path.Combine(_dir, "deploy_app.py"));
-        _dram = DramProcess.Start("--python", Supervised.Python, "--chdir", _dir, "--workers", "2", "--bind", "unix:" + Socket, "deploy_app:app");
+        foreach (var app in new[] { "deploy_app.py", "deploy_ws.py" })
+        {
+            File.Copy(Path.Combine(CliTestPaths.RepoRoot, "tests", "apps", app), Path.Combine(_dir, app));
+        }
+
+        // A WSGI app for everything, and an ASGI app mounted at /ws beside it.
+        _dram = DramProcess.Start(
+            "--python", Supervised.Python, "--chdir", _dir, "--workers", "2", "--bind", "unix:" + Socket,
+            "--mount", "/ws=deploy_ws:app", "deploy_app:app");
         await _dram.WaitForListeningAsync();
 
         var port = FreePort();

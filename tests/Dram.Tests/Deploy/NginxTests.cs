@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -104,6 +105,64 @@ public sealed class NginxTests(NginxFront nginx) : IClassFixture<NginxFront>
             return seen.GetProperty("query").GetString();
         }));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => "i=" + i), answers);
+    }
+
+    [Fact]
+    public async Task WebSocket_ThroughNginx_ToTheMountedAsgiApp()
+    {
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://{nginx.Host}/ws/echo"), CancellationToken.None);
+        foreach (var text in new[] { "hello", new string('x', 100_000), "scope" })
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            var received = await ReceiveTextAsync(socket);
+            if (text != "scope")
+            {
+                Assert.Equal(text, received);
+                continue;
+            }
+
+            var seen = JsonDocument.Parse(received).RootElement;
+            Assert.Equal("websocket", seen.GetProperty("type").GetString());
+            Assert.Equal("/ws", seen.GetProperty("root_path").GetString());
+            Assert.Equal("/echo", seen.GetProperty("path").GetString());
+            Assert.Equal("ws", seen.GetProperty("scheme").GetString());
+            Assert.Equal("127.0.0.1", seen.GetProperty("client").GetString());
+        }
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task MountedAsgiApp_AndWsgiApp_SideBySide()
+    {
+        using var http = new HttpClient { BaseAddress = nginx.Front };
+        var asgi = JsonDocument.Parse(await http.GetStringAsync(new Uri("/ws/plain", UriKind.Relative))).RootElement;
+        Assert.Equal("http", asgi.GetProperty("type").GetString());
+        Assert.Equal("/ws", asgi.GetProperty("root_path").GetString());
+        Assert.Equal("/plain", asgi.GetProperty("path").GetString());
+
+        // Whole segments only: /wsx is the WSGI app's.
+        var wsgi = await EchoAsync(http, "/wsx");
+        Assert.Equal("/wsx", wsgi.GetProperty("path").GetString());
+        Assert.Equal("", wsgi.GetProperty("script_name").GetString());
+    }
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[1 << 20];
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+            Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return Encoding.UTF8.GetString(buffer, 0, length);
+            }
+        }
     }
 
     private static async Task<JsonElement> EchoAsync(HttpClient http, string target)
