@@ -17,9 +17,10 @@ internal static class SettingTypes
 
     /// <summary>A TCP HOST:PORT only (--metrics): the supervisor listens on it itself.</summary>
     public static SettingType<string> TcpAddress { get; } = new("HOST:PORT", "HOST:PORT", static raw =>
-        !BindAddress.TryParse(raw, out var bind, out var error) ? throw new SettingValueException(error)
-        : bind.IsTcp ? raw
-        : throw new SettingValueException("expected HOST:PORT, e.g. 127.0.0.1:9100; unix: and fd:// are not supported here"));
+        !BindAddress.TryParse(raw, out var bind, out var error)
+            ? throw new SettingValueException(error.Split(';')[0] + "; expected HOST:PORT, e.g. 127.0.0.1:9100")
+            : bind.IsTcp ? raw
+            : throw new SettingValueException("expected HOST:PORT, e.g. 127.0.0.1:9100; unix: and fd:// are not supported here"));
 
     /// <summary>/prefix=DIR for --static; DIR must exist, and a relative one is made absolute against the starting directory.</summary>
     public static SettingType<StaticRoute> StaticRoute { get; } = new("/prefix=DIR with DIR an existing directory", "/PREFIX=DIR",
