@@ -460,7 +460,7 @@ internal sealed class Supervisor : IDisposable
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
-            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)]);
+            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], Protocols: _sockets.Protocols);
         WorkerProcess worker;
         lock (_lock)
         {
