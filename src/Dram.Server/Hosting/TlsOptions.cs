@@ -71,11 +71,15 @@ internal sealed class TlsOptions
             {
                 using var _ = X509Certificate2.CreateFromPemFile(certfile, options.KeyFile);
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
+                // ArgumentException: a key of the right kind whose public half is not the certificate's.
+                var reason = e is ArgumentException ? "it is the private key of another certificate" : e.Message;
                 errors.Add(options.KeyFile is { } keyfile
-                    ? $"--keyfile '{keyfile}' does not match --certfile '{certfile}': {e.Message}"
-                    : $"--certfile '{certfile}' has no private key in it, and no --keyfile was given: {e.Message}");
+                    ? $"--keyfile '{keyfile}' does not match --certfile '{certfile}': {reason}"
+                    : TlsFiles.CheckPrivateKey(certfile) is null
+                        ? $"the private key in --certfile '{certfile}' does not match its certificate: {reason}"
+                        : $"--certfile '{certfile}' has no private key in it, and no --keyfile was given");
             }
         }
 
