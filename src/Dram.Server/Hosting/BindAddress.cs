@@ -53,6 +53,12 @@ public readonly record struct BindAddress(string Host, int Port)
         }
 
         var h2c = text.StartsWith(H2cPrefix, StringComparison.Ordinal);
+        if (h2c && (text.AsSpan(H2cPrefix.Length).StartsWith(UnixPrefix) || text.AsSpan(H2cPrefix.Length).StartsWith(FdPrefix)))
+        {
+            error = "h2c:// takes HOST:PORT only; unix: and fd:// sockets speak HTTP/1.1";
+            return false;
+        }
+
         error = Check(h2c ? text[H2cPrefix.Length..] : text, out var host, out var port) ?? "";
         if (error.Length > 0)
         {
