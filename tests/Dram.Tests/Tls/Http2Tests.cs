@@ -157,6 +157,27 @@ public sealed class Http2Tests(PythonFixture python) : IDisposable
     }
 
     [Fact]
+    public async Task AppSaysConnectionClose_Http2_GoawayInsteadOfTheHeader()
+    {
+        await using var server = await StartAsync("wsgi_connection_close:app");
+        using var client = TlsClients.Create(_certificates, HttpVersion.Version20);
+        var logFrom = python.Log.Position;
+
+        using var first = await client.GetAsync(new Uri(server.Url + "/"));
+        var firstPort = await first.Content.ReadAsStringAsync();
+        using var second = await client.GetAsync(new Uri(server.Url + "/"));
+        var secondPort = await second.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpVersion.Version20, first.Version);
+        Assert.False(first.Headers.Contains("Connection"));
+
+        // The server sent GOAWAY after the first stream: the second request needed a new connection.
+        Assert.NotEqual(firstPort, secondPort);
+        Assert.DoesNotContain("invalid for HTTP/2", python.Log.Since(logFrom), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Asgi_H2OverTls_HttpVersion2AndSchemeHttps()
     {
         await using var server = await StartAsync("asgi_echo:app");
