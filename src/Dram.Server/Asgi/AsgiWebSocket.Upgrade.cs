@@ -14,7 +14,8 @@ internal sealed partial class AsgiWebSocket
     public static bool IsUpgrade(HttpContext context) =>
         (context.Request.Headers.Upgrade is { Count: > 0 } upgrade
             && upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase))
-        || (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+        || (HttpMethods.IsConnect(context.Request.Method)
+            && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
             && string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Any thread: the server is draining; an open connection closes with 1012.</summary>
