@@ -178,6 +178,24 @@ public sealed class Http2Tests(PythonFixture python) : IDisposable
     }
 
     [Fact]
+    public async Task Drain_Http2Connection_NextStreamServedThenConnectionEnds()
+    {
+        await using var server = await StartAsync("wsgi_echo:app");
+        using var client = TlsClients.Create(_certificates, HttpVersion.Version20);
+        var (before, _) = await TlsClients.EchoAsync(client, server.Url + "/before");
+        var logFrom = python.Log.Position;
+
+        var drained = server.Server.DrainAsync();
+        var (during, version) = await TlsClients.EchoAsync(client, server.Url + "/during");
+
+        // Served on the connection already open, then GOAWAY ends it, so the drain finishes.
+        Assert.Equal(HttpVersion.Version20, version);
+        Assert.Equal(before.Environ("REMOTE_PORT"), during.Environ("REMOTE_PORT"));
+        await drained.WaitAsync(TlsClients.Timeout);
+        Assert.DoesNotContain("invalid for HTTP/2", python.Log.Since(logFrom), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Asgi_H2OverTls_HttpVersion2AndSchemeHttps()
     {
         await using var server = await StartAsync("asgi_echo:app");
