@@ -50,6 +50,9 @@ public sealed partial class DramServer
         var logger = errorLog.CreateLogger("dram");
         Log.Starting(logger, Version, Environment.ProcessId);
 
+        // Before Python and --chdir: a bad certificate fails fast, and relative paths mean the start directory.
+        var tls = TlsOptions.Load(options);
+
         var runtime = StartPython(options, errorLog);
         Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
 
@@ -58,7 +61,7 @@ public sealed partial class DramServer
         var lifespan = loaded.Asgi is { } asgiApp ? new AsgiLifespan(asgiApp, options.Lifespan, logger) : null;
         lifespan?.Startup();
         var drain = new Drain(new DrainableTransport(), options.MaxRequests);
-        var web = BuildWebApplication(options, errorLog, loaded, pool, drain);
+        var web = BuildWebApplication(options, errorLog, loaded, pool, drain, tls);
         try
         {
             await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -170,14 +173,13 @@ public sealed partial class DramServer
     /// <summary>The app, as whichever interface it speaks.</summary>
     private sealed record LoadedApp(WsgiApp? Wsgi, AsgiApp? Asgi);
 
-    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApp app, PythonThreadPool? pool, Drain drain)
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApp app, PythonThreadPool? pool, Drain drain, TlsOptions? tls)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddProvider(errorLog);
         var binds = options.ListenHandles.Count > 0 ? [] : options.EffectiveBinds.Select(BindAddress.ParseOrFail).ToList();
-        var tls = TlsOptions.Load(options);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain, tls));
 
         // Kestrel's socket transport, wrapped so a drain can stop accepting without closing

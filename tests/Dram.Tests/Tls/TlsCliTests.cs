@@ -110,10 +110,11 @@ public sealed class TlsCliTests : IDisposable
     [Fact]
     public async Task Supervised_TlsH2cAndUnixBinds_EachSpeaksItsProtocol()
     {
+        // The certificate's path is relative to where dram starts, not to --chdir.
         var socket = Path.Combine(_certificates.Directory, "dram.sock");
         using var process = DramProcess.Start("--python", PythonFixture.Interpreter, "--chdir", RepoPaths.Apps, "-w", "2",
             "-b", "127.0.0.1:0", "-b", "h2c://127.0.0.1:0", "-b", "unix:" + socket,
-            "--certfile", _certificates.ServerCert, "--keyfile", _certificates.ServerKey, "wsgi_echo:app");
+            "--certfile", Path.GetRelativePath(CliTestPaths.RepoRoot, _certificates.ServerCert), "--keyfile", _certificates.ServerKey, "wsgi_echo:app");
         var timeout = TimeSpan.FromSeconds(60);
         var https = Listening(await process.WaitForStderrLineAsync(l => l.Contains("Listening at: https://", StringComparison.Ordinal), timeout));
         var h2c = Listening(await process.WaitForStderrLineAsync(l => l.Contains("Listening at: h2c://", StringComparison.Ordinal), timeout));
