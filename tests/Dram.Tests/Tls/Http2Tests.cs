@@ -42,6 +42,9 @@ public sealed class Http2Tests(PythonFixture python) : IDisposable
         Assert.Equal("https", echo.Environ("wsgi.url_scheme"));
         Assert.Equal("/h2", echo.Environ("PATH_INFO"));
         Assert.Equal("x=1", echo.Environ("QUERY_STRING"));
+
+        // HTTP/2 has no Host header: :authority stands for it (RFC 9113 §8.3.1).
+        Assert.Equal(new Uri(server.Url).Authority, echo.Environ("HTTP_HOST"));
     }
 
     [Fact]

@@ -131,5 +131,43 @@ public sealed class TlsCliTests : IDisposable
         Assert.Equal((System.Net.HttpVersion.Version11, "http"), (unixVersion, local.Environ("wsgi.url_scheme")));
     }
 
+    [Fact]
+    public async Task Sighup_RenewedCertificateServedByTheNewWorkers()
+    {
+        using var renewed = new TestCertificates();
+        var cert = _certificates.Write("live.pem", File.ReadAllText(_certificates.ServerCert));
+        var key = _certificates.Write("live.key", File.ReadAllText(_certificates.ServerKey));
+        using var process = DramProcess.Start("--python", PythonFixture.Interpreter, "--chdir", RepoPaths.Apps,
+            "-b", "127.0.0.1:0", "--certfile", cert, "--keyfile", key, "wsgi_echo:app");
+        var url = (await process.WaitForListeningAsync()).Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        var before = await ServerCertificateAsync(url);
+
+        // As a certificate renewal does: new files at the same paths, then a rolling restart.
+        File.Copy(renewed.ServerCert, cert, overwrite: true);
+        File.Copy(renewed.ServerKey, key, overwrite: true);
+        var kill = await ChildProcess.RunAsync("kill", ["-HUP", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], CliTestPaths.RepoRoot);
+        Assert.Equal(0, kill.ExitCode);
+        await process.WaitForStderrLineAsync(l => l.Contains("Reload complete", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+        Assert.Equal(File.ReadAllText(_certificates.ServerCert).Trim(), before);
+        Assert.Equal(File.ReadAllText(renewed.ServerCert).Trim(), await ServerCertificateAsync(url));
+    }
+
+    /// <summary>The certificate a TLS server presents, as PEM (validation is not the point here).</summary>
+    private static async Task<string> ServerCertificateAsync(string url)
+    {
+        string? pem = null;
+        using var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            pem = certificate is null ? null : System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()).ExportCertificatePem();
+            return pem is not null;
+        };
+        using var client = new HttpClient(handler) { Timeout = TlsClients.Timeout };
+        using var response = await client.GetAsync(new Uri(url + "/"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return pem!.Trim();
+    }
+
     private static string Listening(string line) => line[(line.IndexOf("Listening at: ", StringComparison.Ordinal) + "Listening at: ".Length)..].Trim();
 }
