@@ -59,7 +59,7 @@ internal static class SettingsCatalogue
             Type = SettingTypes.Bind,
             Default = DramServerOptions.DefaultBind,
             DefaultSource = "Matches gunicorn's default: only this machine can connect until you choose otherwise.",
-            Summary = "Address to listen on; repeat the option to listen on several.",
+            Summary = "Address to listen on (HOST:PORT, unix:PATH, fd://N, h2c://HOST:PORT); repeat the option for several.",
             Description = "An address to listen on: HOST:PORT, `unix:PATH`, `fd://N` or `h2c://HOST:PORT`. Repeat the option (or separate addresses " +
                 "with commas in DRAM_BIND) to listen on several. The host is a host name, an IPv4 address, or an IPv6 address in " +
                 "brackets (`[::1]:8000`); use `0.0.0.0` or `[::]` for all interfaces. Port 0 picks a free port. `unix:PATH` " +
