@@ -111,7 +111,10 @@ internal sealed class TlsOptions
 
         if (options.CertFile is not { } certfile)
         {
-            return null;
+            // Only a library caller can ask for this (ListenHandleProtocols filled by hand).
+            return options.ListenHandleProtocols.Values.Contains(ListenProtocol.Https)
+                ? throw new DramStartupException(ExitCodes.Usage, "a listening socket is to speak TLS, but no certificate file is set")
+                : null;
         }
 
         // The leaf is the file's first certificate; the rest are the intermediates sent with it

@@ -83,6 +83,23 @@ public sealed class TlsHandshakeTests(PythonFixture python) : IDisposable
         Assert.Equal("http", echo.Environ("wsgi.url_scheme"));
     }
 
+    [Fact]
+    public async Task ListenHandleMarkedHttps_WithoutCertificate_UsageError()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Listen();
+        var fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var options = python.CreateOptions("wsgi_echo:app");
+        options.ListenHandles.Add(fd);
+        options.ListenHandleProtocols[fd] = ListenProtocol.Https;
+
+        var error = await Assert.ThrowsAsync<DramStartupException>(() => DramServer.StartAsync(options));
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains("no certificate file is set", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(ClientCertificates.Required, "none", false)]
     [InlineData(ClientCertificates.Required, "trusted", true)]
