@@ -114,7 +114,7 @@ public sealed partial class DramServer
             if (_draining)
             {
                 // Kestrel ends the connection after this response.
-                context.Response.Headers.Connection = "close";
+                ConnectionClose.AfterResponse(context);
             }
 
             if (Interlocked.Increment(ref _requests) == maxRequests)

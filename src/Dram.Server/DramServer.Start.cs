@@ -52,6 +52,9 @@ public sealed partial class DramServer
         var logger = errorLog.CreateLogger("dram");
         Log.Starting(logger, Version, Environment.ProcessId);
 
+        // Before Python and --chdir: a bad certificate fails fast, and relative paths mean the start directory.
+        var tls = TlsOptions.Load(options);
+
         var runtime = StartPython(options, errorLog);
         Log.UsingPython(logger, runtime.Installation.Version, runtime.Installation.Executable);
 
@@ -59,7 +62,7 @@ public sealed partial class DramServer
         var lifespans = StartLifespans(options, loaded, logger);
         var pool = loaded.Wsgi.Count == 0 ? null : new PythonThreadPool("py-wsgi", options.Threads, e => Log.InternalError(logger, e));
         var drain = new Drain(new DrainableTransport(), options.MaxRequests);
-        var web = BuildWebApplication(options, errorLog, loaded, pool, drain);
+        var web = BuildWebApplication(options, errorLog, loaded, pool, drain, tls);
         try
         {
             await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -111,14 +114,14 @@ public sealed partial class DramServer
         }
     }
 
-    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApps apps, PythonThreadPool? pool, Drain drain)
+    private static WebApplication BuildWebApplication(DramServerOptions options, ErrorLog errorLog, LoadedApps apps, PythonThreadPool? pool, Drain drain, TlsOptions? tls)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddProvider(errorLog);
         var binds = options.ListenHandles.Count > 0 ? [] : options.EffectiveBinds.Select(BindAddress.ParseOrFail).ToList();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain, tls));
 
         // Kestrel's socket transport, wrapped so a drain can stop accepting without closing
         // connections. It is built by the host's services, not by hand: only then does it get
@@ -194,7 +197,7 @@ public sealed partial class DramServer
         return context => Handle(context, wsgi, pool!, requestLogger, maxBody, maxPending);
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain, TlsOptions? tls)
     {
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = options.MaxRequestBody;
@@ -207,20 +210,18 @@ public sealed partial class DramServer
         // ASCII-only out (design/NOTES.md).
         kestrel.RequestHeaderEncodingSelector = static _ => Encoding.Latin1;
         kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1;
-        void Configure(ListenOptions listen)
-        {
-            listen.Protocols = HttpProtocols.Http1;
-            listen.Use(drain.Track);
-        }
-
         foreach (var handle in options.ListenHandles)
         {
-            kestrel.ListenHandle((ulong)handle, Configure);
+            var protocol = options.ListenHandleProtocols.TryGetValue(handle, out var given) ? given : ListenProtocol.Http1;
+            kestrel.ListenHandle((ulong)handle, listen => ConfigureListen(listen, protocol, tls, drain));
         }
 
         foreach (var bind in binds)
         {
             // In one process (no supervisor) Kestrel binds unix: itself, with the process's umask.
+            // An fd:// socket counts as TCP here; the supervisor looks at its family.
+            var protocol = ListenProtocols.For(bind, isUnixSocket: bind.UnixPath is not null, tls is not null);
+            void Configure(ListenOptions listen) => ConfigureListen(listen, protocol, tls, drain);
             if (bind.UnixPath is { } path)
             {
                 kestrel.ListenUnixSocket(path, Configure);
@@ -259,7 +260,7 @@ public sealed partial class DramServer
         {
             // Refused before the app runs: answering 413 now beats failing the app's first read.
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            context.Response.Headers.Connection = "close";
+            ConnectionClose.AfterResponse(context);
             return false;
         }
 
@@ -269,7 +270,7 @@ public sealed partial class DramServer
             // connection closes (its framing cannot be trusted). The app never sees it.
             Log.RequestRejected(logger, context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget, violation);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            context.Response.Headers.Connection = "close";
+            ConnectionClose.AfterResponse(context);
             return false;
         }
 

@@ -70,6 +70,24 @@ public sealed class DramServerOptions
     public IList<int> ListenHandles { get; } = [];
 
     /// <summary>
+    /// What each of <see cref="ListenHandles"/> speaks; a handle not listed speaks cleartext HTTP/1.1.
+    /// The supervisor decides it from the bind and the socket's family (Hosting/ListenProtocols.cs).
+    /// </summary>
+    public IDictionary<int, Hosting.ListenProtocol> ListenHandleProtocols { get; } = new Dictionary<int, Hosting.ListenProtocol>();
+
+    /// <summary>The server certificate (PEM, intermediates after it) that turns the TCP binds into TLS; null: no TLS.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>The certificate's private key (PEM); null: it is in <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>The CA certificates (PEM) client certificates must chain to.</summary>
+    public string? CaCerts { get; set; }
+
+    /// <summary>Whether TLS binds ask clients for a certificate (gunicorn's --cert-reqs).</summary>
+    public Hosting.ClientCertificates CertReqs { get; set; }
+
+    /// <summary>
     /// After this many requests <see cref="DramServer.RecycleRequested"/> completes (0: never);
     /// the server keeps serving until it is stopped. The dram command's supervisor adds the jitter.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Dram.Python;
+using Dram.Server.Hosting;
 using Dram.Server.Logging;
 using Dram.Server.Wsgi;
 using Microsoft.AspNetCore.Connections.Features;
@@ -179,7 +180,7 @@ internal sealed partial class AsgiHttpRequest
 
         if (_closeConnection)
         {
-            headers.Connection = "close";
+            ConnectionClose.AfterResponse(Context);
         }
 
         _headersSent = true;

@@ -8,7 +8,7 @@ namespace Dram.Server.Hosting;
 /// <summary>
 /// A bind in gunicorn's syntax: <c>HOST:PORT</c>, <c>unix:PATH</c> (a Unix domain socket) or
 /// <c>fd://N</c> (an already-listening socket inherited as descriptor N, e.g. from systemd socket
-/// activation). IPv6 hosts go in brackets, as in URLs (<c>[::1]:8000</c>), because the port could
+/// activation), or Dram's <c>h2c://HOST:PORT</c> (cleartext HTTP/2 with prior knowledge only). IPv6 hosts go in brackets, as in URLs (<c>[::1]:8000</c>), because the port could
 /// not be told apart from the address otherwise.
 /// The one parser for binds: the command line validates with it, the server listens with it.
 /// </summary>
@@ -17,9 +17,10 @@ public readonly record struct BindAddress(string Host, int Port)
     /// <summary>The longest socket path: sun_path holds 108 bytes with the terminating NUL.</summary>
     public const int MaxUnixPathBytes = 107;
 
-    private const string Expected = "expected HOST:PORT, unix:PATH or fd://N, e.g. 127.0.0.1:8000 or [::1]:8000";
+    private const string Expected = "expected HOST:PORT, unix:PATH, fd://N or h2c://HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000";
     private const string UnixPrefix = "unix:";
     private const string FdPrefix = "fd://";
+    private const string H2cPrefix = "h2c://";
 
     /// <summary>The socket file's path for a <c>unix:PATH</c> bind; null otherwise.</summary>
     public string? UnixPath { get; init; }
@@ -27,7 +28,10 @@ public readonly record struct BindAddress(string Host, int Port)
     /// <summary>The inherited descriptor for an <c>fd://N</c> bind; null otherwise.</summary>
     public int? Fd { get; init; }
 
-    /// <summary>A <c>HOST:PORT</c> bind.</summary>
+    /// <summary>An <c>h2c://HOST:PORT</c> bind: HTTP/2 only, cleartext, even with --certfile (RFC 9113 §3.3).</summary>
+    public bool H2c { get; init; }
+
+    /// <summary>A <c>HOST:PORT</c> bind (<c>h2c://</c> ones included).</summary>
     public bool IsTcp => UnixPath is null && Fd is null;
 
     /// <summary>Parses a bind; on failure <paramref name="error"/> says what is wrong, in one line.</summary>
@@ -48,13 +52,20 @@ public readonly record struct BindAddress(string Host, int Port)
             return error.Length == 0;
         }
 
-        error = Check(text, out var host, out var port) ?? "";
+        var h2c = text.StartsWith(H2cPrefix, StringComparison.Ordinal);
+        if (h2c && (text.AsSpan(H2cPrefix.Length).StartsWith(UnixPrefix) || text.AsSpan(H2cPrefix.Length).StartsWith(FdPrefix)))
+        {
+            error = "h2c:// takes HOST:PORT only; unix: and fd:// sockets speak HTTP/1.1";
+            return false;
+        }
+
+        error = Check(h2c ? text[H2cPrefix.Length..] : text, out var host, out var port) ?? "";
         if (error.Length > 0)
         {
             return false;
         }
 
-        bind = new BindAddress(host, port);
+        bind = new BindAddress(host, port) { H2c = h2c };
         return true;
     }
 
@@ -183,5 +194,5 @@ public readonly record struct BindAddress(string Host, int Port)
     public override string ToString() =>
         UnixPath is not null ? UnixPrefix + UnixPath
         : Fd is { } fd ? FdPrefix + fd.ToString(CultureInfo.InvariantCulture)
-        : Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+        : (H2c ? H2cPrefix : "") + (Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}");
 }

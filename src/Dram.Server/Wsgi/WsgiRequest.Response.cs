@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Dram.Python;
+using Dram.Server.Hosting;
 using Dram.Server.Logging;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -171,7 +172,7 @@ internal sealed partial class WsgiRequest
 
         if (_closeConnection)
         {
-            headers.Connection = "close";
+            ConnectionClose.AfterResponse(_context);
         }
 
         // RFC 9110 §6.4.1 and §15.3.6: no content for HEAD, 1xx, 204, 205 and 304; Kestrel refuses

@@ -6,7 +6,7 @@ namespace Dram.Cli;
 /// <summary>
 /// Turns arguments, environment variables and the --config file into <see cref="DramServerOptions"/>
 /// using the settings catalogue. A pure function of its inputs (except that --chdir must exist and
-/// the config file is read), so tests pass their own environment instead of the process's.
+/// the config file and the TLS files are read), so tests pass their own environment instead of the process's.
 /// Every problem found is reported, not just the first.
 /// </summary>
 internal static class CommandLineParser
@@ -51,6 +51,7 @@ internal static class CommandLineParser
 
         var result = new DramServerOptions();
         var configuration = new List<EffectiveSetting>();
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var setting in catalogue)
         {
             // Command line beats environment beats config file beats default: only the first source that has the
@@ -86,10 +87,13 @@ internal static class CommandLineParser
                 {
                     // Keep going: every bad value is reported at once.
                     errors.Add($"invalid {label} {Quote(raw)}{where}: {e.Message}");
+                    failed.Add(setting.Name);
                 }
             }
         }
 
+        // Rules between settings, after each value was checked on its own.
+        errors.AddRange(SettingRules.Check(result, failed.Contains));
         if (errors.Count > 0)
         {
             return ParseResult.Fail(errors);

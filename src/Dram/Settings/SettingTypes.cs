@@ -52,6 +52,21 @@ internal static class SettingTypes
     /// <summary>A directory that may not exist yet (Python skips missing sys.path entries too).</summary>
     public static SettingType<string> DirectoryPath { get; } = new("directory path", "DIR", NonEmpty);
 
+    // TLS files: absolute once checked, so --chdir (applied later, in each worker) cannot change which file is read.
+
+    /// <summary>A readable PEM file with at least one certificate (--certfile, --ca-certs).</summary>
+    public static SettingType<string> PemCertificates { get; } = new("PEM certificate file", "FILE", static raw =>
+        TlsFiles.CheckCertificates(NonEmpty(raw)) is { } reason ? throw new SettingValueException(reason) : Path.GetFullPath(raw));
+
+    /// <summary>A readable PEM file with an unencrypted RSA or EC private key (--keyfile).</summary>
+    public static SettingType<string> PemPrivateKey { get; } = new("PEM private key file", "FILE", static raw =>
+        TlsFiles.CheckPrivateKey(NonEmpty(raw)) is { } reason ? throw new SettingValueException(reason) : Path.GetFullPath(raw));
+
+    /// <summary>gunicorn's --cert-reqs: Python's ssl.CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED as 0, 1, 2, or their names.</summary>
+    public static SettingType<ClientCertificates> ClientCertificateMode { get; } = Choice("MODE",
+        ("none", ClientCertificates.None), ("optional", ClientCertificates.Optional), ("required", ClientCertificates.Required),
+        ("0", ClientCertificates.None), ("1", ClientCertificates.Optional), ("2", ClientCertificates.Required));
+
     public static SettingType<int> Integer(int min, int max) => new(
         $"integer from {min} to {max}",
         "N",

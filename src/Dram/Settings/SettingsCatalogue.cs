@@ -86,14 +86,15 @@ internal static class SettingsCatalogue
             Type = SettingTypes.Bind,
             Default = DramServerOptions.DefaultBind,
             DefaultSource = "Matches gunicorn's default: only this machine can connect until you choose otherwise.",
-            Summary = "Address to listen on; repeat the option to listen on several.",
-            Description = "An address to listen on: HOST:PORT, `unix:PATH` or `fd://N`. Repeat the option (or separate addresses " +
+            Summary = "Address to listen on (HOST:PORT, unix:PATH, fd://N, h2c://HOST:PORT); repeat the option for several.",
+            Description = "An address to listen on: HOST:PORT, `unix:PATH`, `fd://N` or `h2c://HOST:PORT`. Repeat the option (or separate addresses " +
                 "with commas in DRAM_BIND) to listen on several. The host is a host name, an IPv4 address, or an IPv6 address in " +
                 "brackets (`[::1]:8000`); use `0.0.0.0` or `[::]` for all interfaces. Port 0 picks a free port. `unix:PATH` " +
                 "listens on a Unix socket: the file's mode is 0777 less --umask, a socket file left by a server that is gone is " +
                 "replaced, any other file at PATH is refused, and the file is removed at exit. `fd://N` serves the already-listening " +
                 "socket inherited as descriptor N (3 or more), e.g. from systemd socket activation; it is neither closed nor " +
-                "removed by dram.",
+                "removed by dram. `h2c://HOST:PORT` speaks only cleartext HTTP/2 with prior knowledge (RFC 9113 §3.3), for a " +
+                "trusted proxy, and stays cleartext with --certfile.",
             ApplyTo = static (options, value) => options.Binds.Add(value),
         },
         new Setting<string>
@@ -328,6 +329,57 @@ internal static class SettingsCatalogue
                 "trusted: only local processes can connect. Repeat the option or separate entries with commas; `*` trusts every peer " +
                 "(only behind a proxy that overwrites these headers).",
             ApplyTo = static (options, value) => (options.ForwardedAllowIps ??= []).Add(value),
+        },
+        new Setting<string>
+        {
+            Name = "certfile",
+            Type = SettingTypes.PemCertificates,
+            Default = "none (no TLS)",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "PEM certificate (intermediates after it) that turns every TCP bind into TLS 1.2/1.3 with HTTP/2 by ALPN.",
+            Description = "The server's certificate in PEM, followed by any intermediate certificates to send with it. With it, " +
+                "every HOST:PORT bind (and every TCP socket passed as `fd://N`) speaks TLS 1.2 or 1.3 only, and HTTP/2 or " +
+                "HTTP/1.1 as the client's ALPN chooses. `unix:PATH` binds stay cleartext HTTP/1.1, for a proxy on the same " +
+                "machine, and `h2c://HOST:PORT` binds stay cleartext HTTP/2. The private key is read from --keyfile, or from " +
+                "this file when --keyfile is not given. Every problem (unreadable file, no certificate, a key that does not " +
+                "match) is reported at start-up.",
+            ApplyTo = static (options, value) => options.CertFile = value,
+        },
+        new Setting<string>
+        {
+            Name = "keyfile",
+            Type = SettingTypes.PemPrivateKey,
+            Default = "none (the key is in --certfile)",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "PEM private key (unencrypted RSA or EC) of --certfile.",
+            Description = "The unencrypted RSA or EC private key of --certfile, in PEM. It must match the certificate; " +
+                "encrypted keys are refused, since a server cannot ask for a passphrase.",
+            ApplyTo = static (options, value) => options.KeyFile = value,
+        },
+        new Setting<string>
+        {
+            Name = "ca-certs",
+            Type = SettingTypes.PemCertificates,
+            Default = "none",
+            DefaultSource = "Matches gunicorn's default.",
+            Summary = "PEM CA certificates that client certificates must chain to (with --cert-reqs).",
+            Description = "The certificate authorities, in PEM, that a client certificate must chain to when --cert-reqs " +
+                "asks for one. Only these are trusted for clients, never the system's store. It needs --certfile and " +
+                "--cert-reqs optional or required.",
+            ApplyTo = static (options, value) => options.CaCerts = value,
+        },
+        new Setting<Dram.Server.Hosting.ClientCertificates>
+        {
+            Name = "cert-reqs",
+            Type = SettingTypes.ClientCertificateMode,
+            Default = "none",
+            DefaultSource = "Matches gunicorn's default (0, ssl.CERT_NONE).",
+            Summary = "Ask TLS clients for a certificate: none, optional or required (gunicorn's 0, 1, 2).",
+            Description = "Whether TLS binds ask clients for a certificate: `none` (0) does not; `optional` (1) asks, and a " +
+                "client may send none, but a certificate it sends must chain to --ca-certs; `required` (2) fails the " +
+                "handshake of a client without such a certificate. The numbers are gunicorn's (Python's ssl.CERT_*). " +
+                "The app is not shown the certificate.",
+            ApplyTo = static (options, value) => options.CertReqs = value,
         },
         new Setting<int>
         {

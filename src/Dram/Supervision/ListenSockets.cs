@@ -23,18 +23,24 @@ internal sealed class ListenSockets : IDisposable
     private readonly List<int> _inherited;
     private readonly List<string> _socketFiles;
 
-    private ListenSockets(List<Socket> sockets, List<int> inherited, List<string> socketFiles, List<string> urls)
+    private ListenSockets(List<Socket> sockets, List<int> inherited, List<string> socketFiles, List<string> urls, Dictionary<int, ListenProtocol> protocols)
     {
         _sockets = sockets;
         _inherited = inherited;
         _socketFiles = socketFiles;
         Urls = urls;
+        Protocols = protocols;
     }
 
     public IReadOnlyList<string> Urls { get; }
 
+    /// <summary>What each descriptor speaks (cleartext HTTP/1.1 when not listed), passed on to the workers.</summary>
+    public IReadOnlyDictionary<int, ListenProtocol> Protocols { get; }
+
     /// <summary>The descriptor numbers, valid in the workers too.</summary>
-    public IReadOnlyList<int> Fds => [.. _sockets.Select(s => (int)s.SafeHandle.DangerousGetHandle()), .. _inherited];
+    public IReadOnlyList<int> Fds => [.. _sockets.Select(FdOf), .. _inherited];
+
+    private static int FdOf(Socket socket) => (int)socket.SafeHandle.DangerousGetHandle();
 
     public static ListenSockets Bind(DramServerOptions options)
     {
@@ -43,6 +49,8 @@ internal sealed class ListenSockets : IDisposable
         var inherited = new List<int>();
         var socketFiles = new List<string>();
         var urls = new List<string>();
+        var protocols = new Dictionary<int, ListenProtocol>();
+        var tls = options.CertFile is not null;
         try
         {
             foreach (var text in binds)
@@ -51,6 +59,7 @@ internal sealed class ListenSockets : IDisposable
                 if (bind.UnixPath is { } path)
                 {
                     sockets.Add(ListenUnix(path, options, binds));
+                    protocols[FdOf(sockets[^1])] = ListenProtocols.For(bind, isUnixSocket: true, tls);
                     socketFiles.Add(path);
                     urls.Add(bind.ToString());
                     continue;
@@ -65,6 +74,7 @@ internal sealed class ListenSockets : IDisposable
 
                     Inherit(fd);
                     inherited.Add(fd);
+                    protocols[fd] = ListenProtocols.For(bind, Native.IsUnixSocket(fd), tls);
                     urls.Add(bind.ToString());
                     continue;
                 }
@@ -74,17 +84,25 @@ internal sealed class ListenSockets : IDisposable
                 {
                     var socket = Listen(new IPEndPoint(address, port), options.Backlog, binds);
                     sockets.Add(socket);
+                    var protocol = ListenProtocols.For(bind, isUnixSocket: false, tls);
+                    protocols[FdOf(socket)] = protocol;
                     var local = (IPEndPoint)socket.LocalEndPoint!;
 
                     // "localhost:0" gets one port for all its addresses.
                     port = local.Port;
+                    var scheme = protocol switch
+                    {
+                        ListenProtocol.Https => "https",
+                        ListenProtocol.Http2Cleartext => "h2c",
+                        _ => "http",
+                    };
                     urls.Add(local.AddressFamily == AddressFamily.InterNetworkV6
-                        ? $"http://[{local.Address}]:{local.Port}"
-                        : $"http://{local.Address}:{local.Port}");
+                        ? $"{scheme}://[{local.Address}]:{local.Port}"
+                        : $"{scheme}://{local.Address}:{local.Port}");
                 }
             }
 
-            return new ListenSockets(sockets, inherited, socketFiles, urls);
+            return new ListenSockets(sockets, inherited, socketFiles, urls, protocols);
         }
         catch
         {

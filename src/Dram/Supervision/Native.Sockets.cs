@@ -12,6 +12,8 @@ internal static partial class Native
     private const int S_IFSOCK = 0xC000;
     private const int SOL_SOCKET = 1;
     private const int SO_ACCEPTCONN = 30;
+    private const int SO_DOMAIN = 39;
+    private const int AF_UNIX = 1;
     private const int EBADF = 9;
     private const int ENOENT = 2;
     private const int ENOTSOCK = 88;
@@ -55,6 +57,14 @@ internal static partial class Native
         }
 
         return value == 0 ? "the socket is not listening" : null;
+    }
+
+    /// <summary>Whether <paramref name="fd"/> is a Unix domain socket (SO_DOMAIN, Linux 2.6.32+), for an fd:// bind's protocol.</summary>
+    public static unsafe bool IsUnixSocket(int fd)
+    {
+        int domain = 0;
+        var length = sizeof(int);
+        return GetSockOpt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX;
     }
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -490,7 +490,7 @@ internal sealed class Supervisor : IDisposable
             : 0;
         var metrics = _metrics?.NewSlot();
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
-            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], MetricsSlot: metrics?.Path);
+            Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], MetricsSlot: metrics?.Path, Protocols: _sockets.Protocols);
         WorkerProcess worker;
         lock (_lock)
         {

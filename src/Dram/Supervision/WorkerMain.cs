@@ -23,6 +23,11 @@ internal static class WorkerMain
             options.ListenHandles.Add(fd);
         }
 
+        foreach (var (fd, protocol) in spec.Protocols ?? new Dictionary<int, Dram.Server.Hosting.ListenProtocol>())
+        {
+            options.ListenHandleProtocols[fd] = protocol;
+        }
+
         options.MaxRequests = spec.MaxRequests;
         options.Multiprocess = spec.Multiprocess;
         options.MetricsSlot = spec.MetricsSlot;
