@@ -29,6 +29,31 @@ internal static class SettingTypes
     /// <summary>A directory that may not exist yet (Python skips missing sys.path entries too).</summary>
     public static SettingType<string> DirectoryPath { get; } = new("directory path", "DIR", NonEmpty);
 
+    /// <summary>
+    /// A log destination: <c>-</c> for the standard stream, or a file to append to. A file's
+    /// directory must exist (the file is created when dram opens it); other failures to open it
+    /// are reported then, also with exit code 2.
+    /// </summary>
+    public static SettingType<string> LogTarget(string stream) => new($"`-` ({stream}) or a file path", "FILE", raw =>
+    {
+        if (NonEmpty(raw) == "-")
+        {
+            return raw;
+        }
+
+        if (Directory.Exists(raw))
+        {
+            throw new SettingValueException("is a directory");
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(raw));
+        return directory is null || Directory.Exists(directory) ? raw : throw new SettingValueException($"no such directory '{directory}'");
+    });
+
+    /// <summary>A --log-config file, read and checked while the settings are parsed.</summary>
+    public static SettingType<Dictionary<string, Microsoft.Extensions.Logging.LogLevel>> LogConfig { get; } =
+        new("path to a JSON file of per-category levels", "FILE", raw => LogConfigFile.Load(NonEmpty(raw)));
+
     public static SettingType<int> Integer(int min, int max) => new(
         $"integer from {min} to {max}",
         "N",

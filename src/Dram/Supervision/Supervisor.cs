@@ -43,6 +43,8 @@ internal sealed class Supervisor : IDisposable
     private readonly Channel<PosixSignal> _signals = Channel.CreateUnbounded<PosixSignal>();
     private int _target;
 
+    private const PosixSignal ReopenLogs = (PosixSignal)Native.SIGUSR1;
+
     private Supervisor(DramServerOptions options, IReadOnlyList<string> args, ListenSockets sockets, ILogger log)
     {
         _options = options;
@@ -55,7 +57,7 @@ internal sealed class Supervisor : IDisposable
     /// <summary>Serves until stopped; returns the exit code.</summary>
     public static async Task<int> RunAsync(DramServerOptions options, IReadOnlyList<string> args, TextWriter stderr)
     {
-        var errorLog = new ErrorLog(options.ErrorLog ?? stderr, options.LogLevel);
+        using var errorLog = ErrorLog.Create(options, stderr);
         var log = errorLog.CreateLogger("dram.supervisor");
         SupervisorLog.Starting(log, DramServer.Version, Environment.ProcessId, options.Workers);
         using var pidFile = PidFile.Create(options.PidFile);
@@ -72,7 +74,7 @@ internal sealed class Supervisor : IDisposable
 
     private async Task<int> RunAsync()
     {
-        PosixSignal[] handled = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU];
+        PosixSignal[] handled = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, ReopenLogs];
         var registrations = handled.Select(s => PosixSignalRegistration.Create(s, context =>
         {
             context.Cancel = true;
@@ -142,6 +144,9 @@ internal sealed class Supervisor : IDisposable
                     // A second stop signal, or SIGQUIT: stop now.
                     stop ??= StopAsync(quick: true);
                     SignalAll(Native.SIGQUIT);
+                    break;
+                case ReopenLogs:
+                    ReopenLogFiles();
                     break;
                 case PosixSignal.SIGHUP when stop is null:
                     _ = ReloadAsync();
@@ -553,6 +558,25 @@ internal sealed class Supervisor : IDisposable
         }
     }
 
+    /// <summary>
+    /// SIGUSR1: reopens the supervisor's log files, then asks every worker that has reported
+    /// ready to reopen its own (a booting worker may not handle SIGUSR1 yet, and its default
+    /// action is to terminate; one still booting opened its files moments ago anyway).
+    /// </summary>
+    private void ReopenLogFiles()
+    {
+        foreach (var failure in LogFile.ReopenAll())
+        {
+            SupervisorLog.ReopenFailed(_log, failure);
+        }
+
+        SupervisorLog.Reopened(_log);
+        lock (_lock)
+        {
+            _workers.Where(w => w.Ready.IsCompletedSuccessfully && w.Ready.Result).ToList().ForEach(w => w.Signal(Native.SIGUSR1));
+        }
+    }
+
     private void SignalAll(int signal)
     {
         lock (_lock)
@@ -594,6 +618,7 @@ internal sealed class Supervisor : IDisposable
         PosixSignal.SIGHUP => "HUP",
         PosixSignal.SIGTTIN => "TTIN",
         PosixSignal.SIGTTOU => "TTOU",
+        ReopenLogs => "USR1",
         _ => signal.ToString(),
     };
 }

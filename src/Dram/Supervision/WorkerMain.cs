@@ -125,6 +125,9 @@ internal static class WorkerMain
                 PosixSignalRegistration.Create(PosixSignal.SIGHUP, Ignore),
                 PosixSignalRegistration.Create(PosixSignal.SIGTTIN, Ignore),
                 PosixSignalRegistration.Create(PosixSignal.SIGTTOU, Ignore),
+
+                // From the supervisor, after logrotate renamed the files: reopen them by path.
+                PosixSignalRegistration.Create((PosixSignal)Native.SIGUSR1, OnReopenLogs),
             ];
         }
 
@@ -164,5 +167,11 @@ internal static class WorkerMain
         }
 
         private static void Ignore(PosixSignalContext context) => context.Cancel = true;
+
+        private static void OnReopenLogs(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            DramServer.ReopenLogFiles();
+        }
     }
 }
