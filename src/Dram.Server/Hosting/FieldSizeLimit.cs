@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Dram.Server.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -33,9 +32,7 @@ internal static class FieldSizeLimit
                 return next(context);
             }
 
-            // The peer as connected: proxy headers are applied later, by the request handler.
-            var peer = context.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, context.Connection.RemotePort) : null;
-            Log.FieldTooLarge(logger, BadRequestLog.Describe(peer), name, limit.ToString(CultureInfo.InvariantCulture));
+            Log.FieldTooLarge(logger, BadRequestLog.Describe(context), name, limit.ToString(CultureInfo.InvariantCulture));
             context.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
 
             // Its body, if any, is not read: closing is cheaper than draining it.

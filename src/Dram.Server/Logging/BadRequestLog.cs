@@ -54,6 +54,10 @@ internal static class BadRequestLog
         _ => "a Unix socket peer",
     };
 
+    /// <summary>The client of <paramref name="context"/> as connected (proxy headers are applied later, by the request handler).</summary>
+    public static string Describe(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip ? Describe(new IPEndPoint(ip, context.Connection.RemotePort)) : "a Unix socket peer";
+
     /// <summary>The line for one of Kestrel's events in <see cref="Category"/>, or null to treat it as any other message.</summary>
     public static (LogLevel Level, string Message)? Describe<TState>(EventId eventId, TState state, Exception? exception, DramServerOptions? limits)
     {

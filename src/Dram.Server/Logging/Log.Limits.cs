@@ -13,4 +13,13 @@ internal static partial class Log
 
     [LoggerMessage(92, LogLevel.Error, "Could not reopen a log file: {Reason}; still writing to the old one")]
     public static partial void LogFileReopenFailed(ILogger logger, string reason);
+
+    [LoggerMessage(93, LogLevel.Information, "Refused a request from {Peer} with 413: body of {Length} bytes larger than --max-request-body {Limit} bytes")]
+    public static partial void BodyTooLarge(ILogger logger, string peer, long length, long limit);
+
+    [LoggerMessage(94, LogLevel.Information, "Refused a request from {Peer} with 413: body larger than --max-request-body {Limit} bytes")]
+    public static partial void ChunkedBodyTooLarge(ILogger logger, string peer, long limit);
+
+    [LoggerMessage(95, LogLevel.Debug, "The app raised after the request body of {Method} {Target} was refused ({Status}); answered {Status}\n{Traceback}")]
+    public static partial void AppErrorAfterBodyRefused(ILogger logger, string method, string target, int status, string traceback);
 }

@@ -52,10 +52,12 @@ public sealed class LimitsTests(PythonFixture python)
         await AssertLoggedAsync(from, connection, "with 431: more header fields than --limit-request-fields 10");
     }
 
-    [Fact]
-    public async Task FieldSize_OneByteOverLimit_431BeforeTheAppAndLogged()
+    [Theory]
+    [InlineData("wsgi_echo:raw_app")]
+    [InlineData("asgi_echo:app")]
+    public async Task FieldSize_OneByteOverLimit_431BeforeTheAppAndLogged(string app)
     {
-        await using var server = await StartAsync("wsgi_echo:raw_app", o => o.LimitRequestFieldSize = 100);
+        await using var server = await StartAsync(app, o => o.LimitRequestFieldSize = 100);
 
         // "X-Big: " + value is exactly 100 bytes: accepted.
         var value = new string('v', 100 - "X-Big: ".Length);
@@ -117,6 +119,7 @@ public sealed class LimitsTests(PythonFixture python)
         Assert.True(connection.SawEof);
 
         await AssertLoggedAsync(from, connection, "arrived slower than --min-body-rate 1000 bytes/s");
+        Assert.DoesNotContain("[ERROR]", python.Log.Since(from), StringComparison.Ordinal); // the app's failed read is the client's doing
     }
 
     [Fact]
@@ -135,6 +138,35 @@ public sealed class LimitsTests(PythonFixture python)
         Assert.True(connection.SawEof);
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(15));
         Assert.DoesNotContain($":{connection.LocalEndPoint.Port}", python.Log.Since(from), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BodySize_ContentLengthOverLimit_413BeforeTheAppAndLogged()
+    {
+        await using var server = await StartAsync("wsgi_echo:raw_app", o => o.MaxRequestBody = 1000);
+        var from = python.Log.Position;
+        await using var connection = await RawConnection.OpenAsync(server.Url);
+        await connection.SendAsync(RawRequests.Request("POST", server.Url, "/", "Content-Length: 1001") + new string('b', 1001));
+        Assert.Equal(413, (await connection.ReadResponseAsync()).StatusCode);
+        await connection.ReadToEndAsync();
+
+        await AssertLoggedAsync(from, connection, "with 413: body of 1001 bytes larger than --max-request-body 1000 bytes");
+    }
+
+    [Theory]
+    [InlineData("wsgi_echo:raw_app")]
+    [InlineData("asgi_echo:app")]
+    public async Task BodySize_ChunkedOverLimit_413AndOneLine(string app)
+    {
+        await using var server = await StartAsync(app, o => o.MaxRequestBody = 1000);
+        var from = python.Log.Position;
+        await using var connection = await RawConnection.OpenAsync(server.Url);
+        await connection.SendAsync(RawRequests.Request("POST", server.Url, "/", "Transfer-Encoding: chunked") + "3e9\r\n" + new string('b', 1001) + "\r\n0\r\n\r\n");
+        Assert.Equal(413, (await connection.ReadResponseAsync()).StatusCode);
+        await connection.ReadToEndAsync();
+
+        await AssertLoggedAsync(from, connection, "with 413: body larger than --max-request-body 1000 bytes");
+        Assert.DoesNotContain("[ERROR]", python.Log.Since(from), StringComparison.Ordinal);
     }
 
     private async Task AssertLoggedAsync(int from, RawConnection connection, string what)
