@@ -20,7 +20,7 @@ namespace Dram.Cli.Supervision;
 /// drain, which goes on in the background under the graceful timeout.
 /// </remarks>
 [UnsupportedOSPlatform("windows")]
-internal sealed class Supervisor : IDisposable
+internal sealed partial class Supervisor : IDisposable
 {
     // After the graceful timeout a worker aborts its connections and exits by itself; it is killed
     // only if it has not managed to within this much more.
@@ -42,8 +42,6 @@ internal sealed class Supervisor : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<PosixSignal> _signals = Channel.CreateUnbounded<PosixSignal>();
     private int _target;
-
-    private const PosixSignal ReopenLogs = (PosixSignal)Native.SIGUSR1;
 
     private Supervisor(DramServerOptions options, IReadOnlyList<string> args, ListenSockets sockets, ILogger log)
     {
@@ -464,6 +462,7 @@ internal sealed class Supervisor : IDisposable
         var maxRequests = _options.MaxRequests > 0
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
+        var reopens = Volatile.Read(ref _reopens);
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
             Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)]);
         WorkerProcess worker;
@@ -481,6 +480,7 @@ internal sealed class Supervisor : IDisposable
         SupervisorLog.Booting(_log, worker.Pid);
         _ = WatchAsync(worker);
         _ = LimitBootAsync(worker);
+        _ = ReopenWhenReadyAsync(worker, reopens);
         return worker;
     }
 
@@ -555,25 +555,6 @@ internal sealed class Supervisor : IDisposable
         catch (OperationCanceledException)
         {
             return false;
-        }
-    }
-
-    /// <summary>
-    /// SIGUSR1: reopens the supervisor's log files, then asks every worker that has reported
-    /// ready to reopen its own (a booting worker may not handle SIGUSR1 yet, and its default
-    /// action is to terminate; one still booting opened its files moments ago anyway).
-    /// </summary>
-    private void ReopenLogFiles()
-    {
-        foreach (var failure in LogFile.ReopenAll())
-        {
-            SupervisorLog.ReopenFailed(_log, failure);
-        }
-
-        SupervisorLog.Reopened(_log);
-        lock (_lock)
-        {
-            _workers.Where(w => w.Ready.IsCompletedSuccessfully && w.Ready.Result).ToList().ForEach(w => w.Signal(Native.SIGUSR1));
         }
     }
 
