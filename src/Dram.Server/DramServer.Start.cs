@@ -295,7 +295,7 @@ public sealed partial class DramServer
         if (context.Request.ContentLength > maxBody)
         {
             // Refused before the app runs: answering 413 now beats failing the app's first read.
-            Log.BodyTooLarge(logger, BadRequestLog.Describe(context), context.Request.ContentLength.Value, maxBody);
+            Log.BodyTooLarge(BadRequestLog.Logger(context), BadRequestLog.Describe(context), context.Request.ContentLength.Value, maxBody);
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             context.Response.Headers.Connection = "close";
             return false;

@@ -233,7 +233,7 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
             if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
                 // A chunked body over --max-request-body (a declared length over it never gets here: Admit).
-                Log.ChunkedBodyTooLarge(Logger, BadRequestLog.Describe(Context), Context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
+                Log.ChunkedBodyTooLarge(BadRequestLog.Logger(Context), BadRequestLog.Describe(Context), Context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
             }
         }
 

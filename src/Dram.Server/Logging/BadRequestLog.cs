@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Server.Logging;
@@ -53,6 +54,10 @@ internal static class BadRequestLog
         null => "an unknown peer",
         _ => "a Unix socket peer",
     };
+
+    /// <summary>A logger in <see cref="LogCategory"/>, for refusals found while handling <paramref name="context"/> (rare: created on demand, cached by the factory).</summary>
+    public static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
 
     /// <summary>The client of <paramref name="context"/> as connected (proxy headers are applied later, by the request handler).</summary>
     public static string Describe(HttpContext context) =>

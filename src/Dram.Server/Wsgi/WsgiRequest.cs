@@ -183,7 +183,7 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
             // OSError). One line says so; the app's traceback is only of interest when debugging.
             if (refused == StatusCodes.Status413PayloadTooLarge)
             {
-                Log.ChunkedBodyTooLarge(_logger, BadRequestLog.Describe(_context), _context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
+                Log.ChunkedBodyTooLarge(BadRequestLog.Logger(_context), BadRequestLog.Describe(_context), _context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
             }
 
             Log.AppErrorAfterBodyRefused(_logger, Method, Target, refused, detail);

@@ -38,25 +38,29 @@ public sealed partial class ErrorLogCliTests : IDisposable
     }
 
     [Fact]
-    public async Task LogConfig_PerCategoryLevels_QuietDramLinesKeepSupervisor()
+    public async Task LogConfig_PerCategoryLevels_LongestPrefixWins()
     {
         var config = Path.Combine(_dir, "logging.json");
         await File.WriteAllTextAsync(config, """
-            // Only warnings, except the supervisor's own lines; refused requests silenced.
-            {"LogLevel": {"Default": "Warning", "dram.supervisor": "Information", "dram.limits": "None",}}
+            // Dram's own lines from Warning, except the supervisor's and the refused requests'.
+            {"LogLevel": {"Default": "Information", "dram": "Warning", "dram.supervisor": "info", "dram.limits": "Information",}}
             """);
         using var process = DramProcess.Start(
             "--python", PythonFixture.Interpreter, "--chdir", RepoPaths.Apps, "-b", "127.0.0.1:0",
-            "--log-config", config, "--limit-request-line", "50", "wsgi_response:app");
+            "--log-config", config, "--limit-request-line", "50", "--max-request-body", "10", "wsgi_response:app");
         var url = (await process.WaitForListeningAsync()).TrimEnd('/');
 
         var refused = await RawRequests.SendAsync(url, RawRequests.Get(url, "/" + new string('x', 60)));
         Assert.Equal(414, refused.StatusCode);
+        var tooLarge = await RawRequests.SendAsync(url, RawRequests.Request("POST", url, "/gen", "Content-Length: 11") + "01234567890");
+        Assert.Equal(413, tooLarge.StatusCode);
         await StopAsync(process);
 
+        // The longest matching prefix wins: dram.supervisor and dram.limits over dram.
         Assert.Contains("[INFO] Booting worker with pid", process.Stderr, StringComparison.Ordinal);
+        Assert.Contains("with 414: request line longer than --limit-request-line 50 bytes", process.Stderr, StringComparison.Ordinal);
+        Assert.Contains("with 413: body of 11 bytes larger than --max-request-body 10 bytes", process.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Using Python", process.Stderr, StringComparison.Ordinal); // dram, at Information
-        Assert.DoesNotContain("Refused", process.Stderr, StringComparison.Ordinal); // dram.limits: None
     }
 
     [Fact]
