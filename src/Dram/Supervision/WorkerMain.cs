@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Dram.Server;
+using Dram.Server.Logging;
 
 namespace Dram.Cli.Supervision;
 
@@ -33,6 +34,13 @@ internal static class WorkerMain
         catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
         {
             return ExitCodes.Ok;
+        }
+        catch (DramStartupException e) when (options.ErrorLog is null && options.ErrorLogPath is { Length: > 0 } path && path != "-")
+        {
+            // With --error-log FILE the supervisor's "failed to boot" line is in the file; so is why
+            // (an app that no longer imports after a SIGHUP, say), not only on standard error.
+            WriteToErrorLog(options, e);
+            throw;
         }
 
         await using (server.ConfigureAwait(false))
@@ -72,6 +80,23 @@ internal static class WorkerMain
             await server.DrainAsync(graceful.Token).ConfigureAwait(false);
             await server.StopAsync(graceful.Token).ConfigureAwait(false);
             return ExitCodes.Ok;
+        }
+    }
+
+    private static void WriteToErrorLog(DramServerOptions options, DramStartupException e)
+    {
+        try
+        {
+            using var log = ErrorLog.Create(options, TextWriter.Null);
+            log.Write(Microsoft.Extensions.Logging.LogLevel.Error, "dram", e.Message, null);
+            if (e.Detail is { } detail)
+            {
+                log.WriteAppOutput(detail.TrimEnd('\r', '\n'));
+            }
+        }
+        catch (DramStartupException)
+        {
+            // The file cannot be opened: standard error still gets the message.
         }
     }
 

@@ -64,6 +64,20 @@ public sealed partial class ErrorLogCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ErrorLogFile_AppFailsToImport_TracebackInTheFile_Exit3()
+    {
+        var errorLog = Path.Combine(_dir, "error.log");
+        var result = await DramProcess.RunAsync(
+            "--python", PythonFixture.Interpreter, "--chdir", RepoPaths.Apps, "-b", "127.0.0.1:0", "--error-log", errorLog, "wsgi_import_raises:app");
+
+        Assert.Equal(3, result.ExitCode);
+        var text = await File.ReadAllTextAsync(errorLog);
+        Assert.Contains("failed to boot", text, StringComparison.Ordinal); // the supervisor
+        Assert.Contains("[ERROR] ", text, StringComparison.Ordinal);
+        Assert.Contains("Traceback (most recent call last)", text, StringComparison.Ordinal); // the worker's reason
+    }
+
+    [Fact]
     public async Task BadLogSettings_EachReportedOnOneLine_Exit2()
     {
         var config = Path.Combine(_dir, "bad.json");
