@@ -104,10 +104,12 @@ public sealed class LimitsTests(PythonFixture python)
         await AssertLoggedAsync(from, connection, "with 408: request line and headers not received within --header-timeout 2 s");
     }
 
-    [Fact]
-    public async Task MinBodyRate_BodyTrickles_408ClosedAndLogged()
+    [Theory]
+    [InlineData("wsgi_echo:raw_app")]
+    [InlineData("asgi_echo:app")]
+    public async Task MinBodyRate_BodyTrickles_408ClosedAndLogged(string app)
     {
-        await using var server = await StartAsync("wsgi_echo:raw_app", o => o.MinBodyRate = 1000);
+        await using var server = await StartAsync(app, o => o.MinBodyRate = 1000);
         var from = python.Log.Position;
         await using var connection = await RawConnection.OpenAsync(server.Url);
 
