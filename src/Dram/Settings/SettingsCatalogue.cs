@@ -416,6 +416,7 @@ internal static class SettingsCatalogue
         new Setting<int>
         {
             Name = "limit-request-field_size",
+            Alias = "limit-request-field-size",
             Type = SettingTypes.Integer(0, Dram.Server.Hosting.KestrelLimits.RequestBuffer),
             Default = "8190",
             DefaultSource = "Matches gunicorn's default (the name keeps gunicorn's underscore): room for a large cookie or a " +
@@ -424,7 +425,8 @@ internal static class SettingsCatalogue
             Description = "The largest header field accepted, counted as its name, `: ` and its value. A larger one is answered " +
                 "`431 Request Header Fields Too Large` before the app runs and logged with the field's name; gunicorn answers 400, but " +
                 "RFC 6585 §5 defines 431 for a single field that is too large. All fields together may take --limit-request-fields " +
-                "times this, up to 1 MiB. 0 removes the per-field limit (the 1 MiB total stays).",
+                "times this, up to 1 MiB. 0 removes the per-field limit (the 1 MiB total stays). `--limit-request-field-size`, " +
+                "all dashes, is accepted too.",
             ApplyTo = static (options, value) => options.LimitRequestFieldSize = value,
         },
         new Setting<int>

@@ -29,6 +29,17 @@ public sealed class LimitSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Parse_DashedAlias_SameSettingOnCommandLineAndInConfigFile()
+    {
+        Assert.Equal(300, Run(["--limit-request-field-size", "300"], []).LimitRequestFieldSize);
+        Assert.Equal(400, Run(["--limit-request-field-size=400"], []).LimitRequestFieldSize);
+
+        var config = Path.Combine(_dir, "dram.json");
+        File.WriteAllText(config, """{"limit-request-field-size": 500}""");
+        Assert.Equal(500, Run(["--config", config], []).LimitRequestFieldSize);
+    }
+
+    [Fact]
     public void Parse_Environment_UnderscoreNameBecomesOneVariable()
     {
         var log = Path.Combine(_dir, "error.log");
