@@ -48,7 +48,7 @@ public sealed partial class DramServer
     public static partial async Task<DramServer> StartAsync(DramServerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errorLog = new ErrorLog(options.ErrorLog ?? Console.Error, options.LogLevel);
+        var errorLog = ErrorLog.Create(options, Console.Error);
         var logger = errorLog.CreateLogger("dram");
         Log.Starting(logger, Version, Environment.ProcessId);
 
@@ -118,7 +118,7 @@ public sealed partial class DramServer
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace); // ErrorLog filters per category (--log-level, --log-config)
         builder.Logging.AddProvider(errorLog);
         var binds = options.ListenHandles.Count > 0 ? [] : options.EffectiveBinds.Select(BindAddress.ParseOrFail).ToList();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, binds, drain, tls));
@@ -152,6 +152,7 @@ public sealed partial class DramServer
         var web = builder.Build();
         AccessLog.UseIfEnabled(web, options); // first, so it sees every request's outcome; nothing when off
         WorkerMetrics.UseIfEnabled(web, options, pool, apps.Asgi); // --metrics: counts into the supervisor's slot; nothing when off
+        FieldSizeLimit.UseIfEnabled(web, options, errorLog);
         var trusted = TrustedProxiesFrom(options);
         web.Use(next => context =>
         {
@@ -200,11 +201,7 @@ public sealed partial class DramServer
     private static void ConfigureKestrel(KestrelServerOptions kestrel, DramServerOptions options, List<BindAddress> binds, Drain drain, TlsOptions? tls)
     {
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = options.MaxRequestBody;
-
-        // Kestrel keeps idle connections 130 s; Python servers use a few seconds (gunicorn 2,
-        // uvicorn 5). Dram takes uvicorn's 5 s: an idle connection costs Dram no thread.
-        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(5);
+        KestrelLimits.Apply(kestrel, options); // before any Listen*: it sets endpoint defaults
 
         // PEP 3333 native strings are latin-1 both ways; Kestrel's defaults are UTF-8 in and
         // ASCII-only out (design/NOTES.md).
@@ -259,6 +256,7 @@ public sealed partial class DramServer
         if (context.Request.ContentLength > maxBody)
         {
             // Refused before the app runs: answering 413 now beats failing the app's first read.
+            Log.BodyTooLarge(BadRequestLog.Logger(context), BadRequestLog.Describe(context), context.Request.ContentLength.Value, maxBody);
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             ConnectionClose.AfterResponse(context);
             return false;

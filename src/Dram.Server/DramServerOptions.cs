@@ -179,4 +179,31 @@ public sealed class DramServerOptions
 
     /// <summary>The file holding this worker's metrics counters, created by the supervisor; null: not counted.</summary>
     internal string? MetricsSlot { get; set; }
+
+    /// <summary>Longest request line in bytes, without its CRLF (gunicorn's limit_request_line); longer gets 414. 0: 1 MiB.</summary>
+    public int LimitRequestLine { get; set; } = 4094;
+
+    /// <summary>Most header fields in a request (gunicorn's limit_request_fields); more gets 431. 0: 32768.</summary>
+    public int LimitRequestFields { get; set; } = 100;
+
+    /// <summary>Largest header field, name + ": " + value, in bytes (gunicorn's limit_request_field_size); larger gets 431. 0: no per-field limit.</summary>
+    public int LimitRequestFieldSize { get; set; } = 8190;
+
+    /// <summary>How long an idle keep-alive connection is kept before it is closed silently (gunicorn's --keep-alive).</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time allowed for a request's line and headers to arrive once it has begun; after it, 408 and close.</summary>
+    public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Slowest request body accepted, in bytes per second after a 5 s grace period; slower gets 408 and close. 0: off.</summary>
+    public int MinBodyRate { get; set; } = 240;
+
+    /// <summary>The error log as a path (<c>-</c> or null: standard error), opened with O_APPEND and reopened on SIGUSR1. <see cref="ErrorLog"/> wins when set.</summary>
+    public string? ErrorLogPath { get; set; }
+
+    /// <summary>
+    /// Least severe level per log category, longest matching prefix first (--log-config); the key
+    /// <c>Default</c> replaces <see cref="LogLevel"/>.
+    /// </summary>
+    public IDictionary<string, LogLevel> LogCategoryLevels { get; } = new Dictionary<string, LogLevel>(StringComparer.Ordinal);
 }

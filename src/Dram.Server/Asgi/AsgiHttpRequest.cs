@@ -230,6 +230,11 @@ internal sealed partial class AsgiHttpRequest : AsgiConnection
         if (e is BadHttpRequestException bad)
         {
             _rejectedStatus = bad.StatusCode;
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A chunked body over --max-request-body (a declared length over it never gets here: Admit).
+                Log.ChunkedBodyTooLarge(BadRequestLog.Logger(Context), BadRequestLog.Describe(Context), Context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
+            }
         }
 
         _disconnected = true;

@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
-using Microsoft.Win32.SafeHandles;
-
 namespace Dram.Server.Logging;
 
 /// <summary>
@@ -25,7 +21,7 @@ internal abstract class AccessLogSink : IDisposable
 
         try
         {
-            return new FileSink(target);
+            return new FileSink(LogFile.Open(target));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -71,75 +67,11 @@ internal abstract class AccessLogSink : IDisposable
         protected override void Close() { }
     }
 
-    /// <summary>
-    /// A file with O_APPEND, written with write(2): several worker processes append to the same
-    /// file without overwriting each other's lines (.NET's FileMode.Append only seeks to the end
-    /// once and then writes at its own position).
-    /// </summary>
-    private sealed class FileSink : AccessLogSink
+    /// <summary>A <see cref="LogFile"/>: O_APPEND, one write(2) per line, reopened on SIGUSR1.</summary>
+    private sealed class FileSink(LogFile file) : AccessLogSink
     {
-        private const int GetFlags = 3; // F_GETFL
-        private const int SetFlags = 4; // F_SETFL
-        private const int Append = 0x400; // O_APPEND (Linux)
+        protected override void Write(string line) => file.Write(line);
 
-        private readonly SafeFileHandle _file;
-        private bool _closed;
-
-        public FileSink(string path)
-        {
-            _file = File.OpenHandle(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            var fd = (int)_file.DangerousGetHandle();
-            var flags = Fcntl(fd, GetFlags, 0);
-            if (flags < 0 || Fcntl(fd, SetFlags, flags | Append) < 0)
-            {
-                _file.Dispose();
-                throw new IOException($"fcntl failed: errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-
-        protected override void Write(string line)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            var bytes = Encoding.UTF8.GetBytes(line);
-            var fd = (int)_file.DangerousGetHandle();
-            var offset = 0;
-            while (offset < bytes.Length)
-            {
-                var n = WriteBytes(fd, bytes, offset, bytes.Length - offset);
-                if (n <= 0)
-                {
-                    return; // an error (disk full): the line is lost, the request is not failed
-                }
-
-                offset += n;
-            }
-        }
-
-        protected override void Close()
-        {
-            _closed = true;
-            _file.Dispose();
-        }
-
-        private static int WriteBytes(int fd, byte[] bytes, int offset, int count)
-        {
-            if (offset == 0)
-            {
-                return (int)WriteFd(fd, bytes, (nuint)count);
-            }
-
-            var rest = bytes[offset..];
-            return (int)WriteFd(fd, rest, (nuint)count);
-        }
-
-        [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-        private static extern int Fcntl(int fd, int command, int argument);
-
-        [DllImport("libc", EntryPoint = "write", SetLastError = true)]
-        private static extern nint WriteFd(int fd, byte[] buffer, nuint count);
+        protected override void Close() => file.Dispose();
     }
 }

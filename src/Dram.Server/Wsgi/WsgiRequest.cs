@@ -182,6 +182,17 @@ internal sealed partial class WsgiRequest : IPythonWorkItem
         {
             Log.InvalidResponse(_logger, Method, Target, detail);
         }
+        else if (!_headersSent && Body.RejectedStatus is { } refused)
+        {
+            // The client's fault, not the app's: the body broke a limit (the app's read raised
+            // OSError). One line says so; the app's traceback is only of interest when debugging.
+            if (refused == StatusCodes.Status413PayloadTooLarge)
+            {
+                Log.ChunkedBodyTooLarge(BadRequestLog.Logger(_context), BadRequestLog.Describe(_context), _context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
+            }
+
+            Log.AppErrorAfterBodyRefused(_logger, Method, Target, refused, detail);
+        }
         else if (!_headersSent)
         {
             Log.AppError(_logger, Method, Target, detail);

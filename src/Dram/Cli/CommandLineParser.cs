@@ -149,7 +149,7 @@ internal static class CommandLineParser
                 var equals = arg.IndexOf('=', StringComparison.Ordinal);
                 shown = equals < 0 ? arg : arg[..equals];
                 inline = equals < 0 ? null : arg[(equals + 1)..];
-                setting = catalogue.FirstOrDefault(s => s.LongFlag == shown);
+                setting = catalogue.FirstOrDefault(s => s.LongFlag == shown || (s.Kind != SettingKind.Positional && "--" + s.Alias == shown));
             }
             else
             {

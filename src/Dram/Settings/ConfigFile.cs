@@ -79,7 +79,7 @@ internal static class ConfigFile
                     continue;
                 }
 
-                var setting = catalogue.FirstOrDefault(s => s.Name == key);
+                var setting = catalogue.FirstOrDefault(s => s.IsNamed(key));
                 if (setting is null)
                 {
                     errors.Add($"{where}: unknown setting {quotedKey}{Suggestion(key, catalogue)}");

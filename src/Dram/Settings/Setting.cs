@@ -38,6 +38,12 @@ internal abstract class Setting
     /// <summary>Another environment variable read when <see cref="EnvVar"/> is unset (a name other servers already use).</summary>
     public string? AlsoEnvVar { get; init; }
 
+    /// <summary>Another name accepted as a flag and config key (--limit-request-field-size for gunicorn's underscore name).</summary>
+    public string? Alias { get; init; }
+
+    /// <summary>Whether <paramref name="name"/> (a flag's name without its dashes, or a config key) names this setting.</summary>
+    public bool IsNamed(string name) => name == Name || (Alias is not null && name == Alias);
+
     public string Metavar => Kind == SettingKind.Positional ? Name.ToUpperInvariant() : TypeMetavar;
 
     /// <summary>How the flag or argument is written in help and docs, e.g. "-b, --bind HOST:PORT".</summary>

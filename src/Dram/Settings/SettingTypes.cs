@@ -67,6 +67,31 @@ internal static class SettingTypes
         ("none", ClientCertificates.None), ("optional", ClientCertificates.Optional), ("required", ClientCertificates.Required),
         ("0", ClientCertificates.None), ("1", ClientCertificates.Optional), ("2", ClientCertificates.Required));
 
+    /// <summary>
+    /// A log destination: <c>-</c> for the standard stream, or a file to append to. A file's
+    /// directory must exist (the file is created when dram opens it); other failures to open it
+    /// are reported then, also with exit code 2.
+    /// </summary>
+    public static SettingType<string> LogTarget(string stream) => new($"`-` ({stream}) or a file path", "FILE", raw =>
+    {
+        if (NonEmpty(raw) == "-")
+        {
+            return raw;
+        }
+
+        if (Directory.Exists(raw))
+        {
+            throw new SettingValueException("is a directory");
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(raw));
+        return directory is null || Directory.Exists(directory) ? raw : throw new SettingValueException($"no such directory '{directory}'");
+    });
+
+    /// <summary>A --log-config file, read and checked while the settings are parsed.</summary>
+    public static SettingType<Dictionary<string, Microsoft.Extensions.Logging.LogLevel>> LogConfig { get; } =
+        new("path to a JSON file of per-category levels", "FILE", raw => LogConfigFile.Load(NonEmpty(raw)));
+
     public static SettingType<int> Integer(int min, int max) => new(
         $"integer from {min} to {max}",
         "N",

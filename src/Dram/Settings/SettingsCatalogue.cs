@@ -520,6 +520,87 @@ internal static class SettingsCatalogue
                 "10485760 bytes.",
             ApplyTo = static (options, value) => options.MaxRequestBody = value,
         },
+        new Setting<int>
+        {
+            Name = "limit-request-line",
+            Type = SettingTypes.Integer(0, Dram.Server.Hosting.KestrelLimits.RequestBuffer),
+            Default = "4094",
+            DefaultSource = "Matches gunicorn's default, so an app that works behind gunicorn works behind Dram; it also fits " +
+                "the 8 KiB header buffers of the proxies usually in front (nginx), while a URL that long is already unusual.",
+            Summary = "Longest request line (method, target, version) in bytes; longer gets 414.",
+            Description = "The longest request line accepted, in bytes, not counting its CRLF, as in gunicorn: `GET /path?query " +
+                "HTTP/1.1`. A longer one is answered `414 URI Too Long` (RFC 9110 §15.5.15), the connection is closed, and the error " +
+                "log gets a line naming the client. 0 lifts the limit to 1 MiB (Kestrel's request buffer); gunicorn's 0 means no limit.",
+            ApplyTo = static (options, value) => options.LimitRequestLine = value,
+        },
+        new Setting<int>
+        {
+            Name = "limit-request-fields",
+            Type = SettingTypes.Integer(0, Dram.Server.Hosting.KestrelLimits.MaxFields),
+            Default = "100",
+            DefaultSource = "Matches gunicorn's default (and Kestrel's): real clients and proxies send a few dozen at most.",
+            Summary = "Most header fields in a request; more gets 431.",
+            Description = "The most header fields a request may have. More are answered `431 Request Header Fields Too Large` " +
+                "(RFC 6585 §5) and logged. 0 means 32768, gunicorn's ceiling.",
+            ApplyTo = static (options, value) => options.LimitRequestFields = value,
+        },
+        new Setting<int>
+        {
+            Name = "limit-request-field_size",
+            Alias = "limit-request-field-size",
+            Type = SettingTypes.Integer(0, Dram.Server.Hosting.KestrelLimits.RequestBuffer),
+            Default = "8190",
+            DefaultSource = "Matches gunicorn's default (the name keeps gunicorn's underscore): room for a large cookie or a " +
+                "bearer token, and the size of nginx's header buffer.",
+            Summary = "Largest header field (name, colon, space and value) in bytes; larger gets 431.",
+            Description = "The largest header field accepted, counted as its name, `: ` and its value. A larger one is answered " +
+                "`431 Request Header Fields Too Large` before the app runs and logged with the field's name; gunicorn answers 400, but " +
+                "RFC 6585 §5 defines 431 for a single field that is too large. All fields together may take --limit-request-fields " +
+                "times this, up to 1 MiB. 0 removes the per-field limit (the 1 MiB total stays). `--limit-request-field-size`, " +
+                "all dashes, is accepted too.",
+            ApplyTo = static (options, value) => options.LimitRequestFieldSize = value,
+        },
+        new Setting<int>
+        {
+            Name = "keep-alive",
+            Type = SettingTypes.Integer(1, 3600),
+            Default = "5",
+            DefaultSource = "Matches uvicorn's and hypercorn's default; gunicorn's is 2, Kestrel's 130. An idle connection costs Dram " +
+                "no thread, and 5 s is enough for a browser's next request, shorter than the 60 s idle timeout of most load " +
+                "balancers (so the balancer never reuses a connection Dram is closing).",
+            Summary = "Seconds an idle keep-alive connection is kept open; then it is closed silently.",
+            Description = "How long a connection may wait, idle, for its next request. Then Dram closes it without a response, " +
+                "as RFC 9112 §9.5 allows for an idle connection. Behind a load balancer, keep this longer than the balancer's " +
+                "idle timeout only if the balancer reuses connections (AWS ALB: 60 s).",
+            ApplyTo = static (options, value) => options.KeepAlive = TimeSpan.FromSeconds(value),
+        },
+        new Setting<int>
+        {
+            Name = "header-timeout",
+            Type = SettingTypes.Integer(1, 3600),
+            Default = "30",
+            DefaultSource = "Matches Kestrel's and Granian's default (--http1-header-read-timeout); gunicorn and uvicorn have none. " +
+                "Slow headers hold only a little memory in Dram, never a Python thread, so the timeout can be generous for slow links.",
+            Summary = "Seconds a client has to send a request's line and headers once it starts; slower gets 408 (slowloris).",
+            Description = "Once the first byte of a request has arrived, its request line and headers must all arrive within this " +
+                "many seconds. A client still sending them (a slowloris attack holds connections open this way) is answered " +
+                "`408 Request Timeout`, the connection is closed, and the error log names the client. The name follows Node's " +
+                "`headersTimeout` and Go's `ReadHeaderTimeout`.",
+            ApplyTo = static (options, value) => options.HeaderTimeout = TimeSpan.FromSeconds(value),
+        },
+        new Setting<int>
+        {
+            Name = "min-body-rate",
+            Type = SettingTypes.Integer(0, 1 << 30),
+            Default = "240",
+            DefaultSource = "Matches Kestrel's default; gunicorn, uvicorn and Granian have none. For a WSGI app a trickling upload " +
+                "keeps a Python thread waiting in wsgi.input.read(), so Dram keeps Kestrel's floor: 240 bytes/s is far below any real link.",
+            Summary = "Slowest request body accepted, in bytes per second after a 5 s grace period; slower gets 408 (0: off).",
+            Description = "A request body must arrive at least this fast, measured after a 5 second grace period (Kestrel's). A " +
+                "slower one is answered `408 Request Timeout` if the app has not started its response (the app's body read fails " +
+                "either way), the connection is closed, and the error log names the client. 0 turns the check off.",
+            ApplyTo = static (options, value) => options.MinBodyRate = value,
+        },
         new Setting<LogLevel>
         {
             Name = "log-level",
@@ -533,15 +614,51 @@ internal static class SettingsCatalogue
             Default = "info",
             DefaultSource = "Matches gunicorn's default.",
             Summary = "Least severe messages written to the error log.",
-            Description = "The least severe messages written to the error log (standard error). The names are gunicorn's " +
-                "and match case-insensitively.",
+            Description = "The least severe messages written to the error log (--error-log). The names are gunicorn's " +
+                "and match case-insensitively. --log-config can set other levels for some categories.",
             ApplyTo = static (options, value) => options.LogLevel = value,
         },
         new Setting<string>
         {
+            Name = "error-log",
+            Type = SettingTypes.LogTarget("standard error"),
+            Default = "-",
+            DefaultSource = "Matches gunicorn's default: standard error, for systemd's journal or a container's log.",
+            Summary = "Where the error log goes: - for standard error, or a file to append to (reopened on SIGUSR1).",
+            Description = "The server's messages and the app's output (print, sys.stderr, wsgi.errors). `-` is standard error; " +
+                "any other value is a file, created if missing and opened for append (O_APPEND) by the supervisor and each " +
+                "worker, one write per message, so their lines never split. On SIGUSR1 to the supervisor, it and every worker " +
+                "reopen their log files by path (logrotate's rename-then-signal; see docs/operations.md). Errors in the " +
+                "command line itself are always written to standard error.",
+            ApplyTo = static (options, value) => options.ErrorLogPath = value,
+        },
+        new Setting<Dictionary<string, LogLevel>>
+        {
+            Name = "log-config",
+            Type = SettingTypes.LogConfig,
+            Default = "none",
+            DefaultSource = "Dram's own: gunicorn's --log-config is a Python logging file; Dram reads the per-category levels of .NET's " +
+                "appsettings.json instead, because its supervisor runs no Python.",
+            Summary = "A JSON file of per-category log levels: {\"LogLevel\": {\"Default\": \"Information\", \"dram.limits\": \"Warning\"}}.",
+            Description = "A JSON file with one key, `LogLevel`, an object of log categories and levels as in .NET's " +
+                "appsettings.json: `{\"LogLevel\": {\"Default\": \"Information\", \"dram.limits\": \"Warning\", " +
+                "\"Microsoft.AspNetCore\": \"Warning\"}}`. A category applies to every category it is a prefix of, and the " +
+                "longest match wins; `Default` replaces --log-level. Levels are Trace, Debug, Information, Warning, Error, " +
+                "Critical and None (any case; gunicorn's info, warning... too). Dram's categories are `dram` (start and stop), " +
+                "`dram.wsgi`, `dram.asgi`, `dram.supervisor`, `dram.limits` (refused requests) and the framework's `Microsoft.*`. " +
+                "The file is read at start-up: a missing file, bad JSON, another key or an unknown level stops dram with exit code 2.",
+            ApplyTo = static (options, value) =>
+            {
+                foreach (var (category, level) in value)
+                {
+                    options.LogCategoryLevels[category] = level;
+                }
+            },
+        },
+        new Setting<string>
+        {
             Name = "access-log",
-            Type = new SettingType<string>("`-` (standard output) or a file path", "FILE", static raw =>
-                raw.Length > 0 ? raw : throw new SettingValueException("must not be empty")),
+            Type = SettingTypes.LogTarget("standard output"),
             Default = "off",
             DefaultSource = "Matches gunicorn's default: no access log unless --access-logfile is given.",
             Summary = "Write an access log line for each request: - for standard output, or a file to append to.",
@@ -549,8 +666,8 @@ internal static class SettingsCatalogue
                 "raised), in the --access-log-format layout or as JSON (--access-log-json). `-` is standard output, as in " +
                 "gunicorn (with several workers the supervisor passes their lines on); any other value is a file, created if " +
                 "missing and opened for append (O_APPEND, so workers sharing it never overwrite each other's lines), one write " +
-                "per line. Requests Kestrel refuses before Dram sees them (a malformed request line) are not logged. The file " +
-                "is not reopened on a signal: rotate with copytruncate.",
+                "per line. Requests Kestrel refuses before Dram sees them (a malformed request line) are not logged. SIGUSR1 to " +
+                "the supervisor reopens the file by path, as for --error-log.",
             ApplyTo = static (options, value) => options.AccessLog = value,
         },
         new Setting<string>

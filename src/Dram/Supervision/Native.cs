@@ -13,6 +13,9 @@ internal static partial class Native
     public const int SIGTERM = 15;
     public const int SIGQUIT = 3;
 
+    /// <summary>SIGUSR1 on Linux (x86-64 and arm64); .NET has no PosixSignal for it, but registers raw numbers.</summary>
+    public const int SIGUSR1 = 10;
+
     /// <summary>Lets <paramref name="fd"/> survive exec, so worker processes inherit it under the same number.</summary>
     public static void ClearCloseOnExec(int fd)
     {

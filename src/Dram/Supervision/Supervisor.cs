@@ -20,7 +20,7 @@ namespace Dram.Cli.Supervision;
 /// drain, which goes on in the background under the graceful timeout.
 /// </remarks>
 [UnsupportedOSPlatform("windows")]
-internal sealed class Supervisor : IDisposable
+internal sealed partial class Supervisor : IDisposable
 {
     // After the graceful timeout a worker aborts its connections and exits by itself; it is killed
     // only if it has not managed to within this much more.
@@ -57,7 +57,7 @@ internal sealed class Supervisor : IDisposable
     /// <summary>Serves until stopped; returns the exit code.</summary>
     public static async Task<int> RunAsync(DramServerOptions options, IReadOnlyList<string> args, TextWriter stderr)
     {
-        var errorLog = new ErrorLog(options.ErrorLog ?? stderr, options.LogLevel);
+        using var errorLog = ErrorLog.Create(options, stderr);
         var log = errorLog.CreateLogger("dram.supervisor");
         SupervisorLog.Starting(log, DramServer.Version, Environment.ProcessId, options.Workers);
         WorkerIdentity.CheckPossible(options);
@@ -99,7 +99,7 @@ internal sealed class Supervisor : IDisposable
 
     private async Task<int> RunAsync()
     {
-        PosixSignal[] handled = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU];
+        PosixSignal[] handled = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, ReopenLogs];
         var registrations = handled.Select(s => PosixSignalRegistration.Create(s, context =>
         {
             context.Cancel = true;
@@ -169,6 +169,9 @@ internal sealed class Supervisor : IDisposable
                     // A second stop signal, or SIGQUIT: stop now.
                     stop ??= StopAsync(quick: true);
                     SignalAll(Native.SIGQUIT);
+                    break;
+                case ReopenLogs:
+                    ReopenLogFiles();
                     break;
                 case PosixSignal.SIGHUP when stop is null:
                     _ = ReloadAsync();
@@ -489,6 +492,7 @@ internal sealed class Supervisor : IDisposable
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
         var metrics = _metrics?.NewSlot();
+        var reopens = Volatile.Read(ref _reopens);
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
             Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], MetricsSlot: metrics?.Path, Protocols: _sockets.Protocols);
         WorkerProcess worker;
@@ -512,6 +516,7 @@ internal sealed class Supervisor : IDisposable
         SupervisorLog.Booting(_log, worker.Pid);
         _ = WatchAsync(worker);
         _ = LimitBootAsync(worker);
+        _ = ReopenWhenReadyAsync(worker, reopens);
         return worker;
     }
 
@@ -636,6 +641,7 @@ internal sealed class Supervisor : IDisposable
         PosixSignal.SIGHUP => "HUP",
         PosixSignal.SIGTTIN => "TTIN",
         PosixSignal.SIGTTOU => "TTOU",
+        ReopenLogs => "USR1",
         _ => signal.ToString(),
     };
 }

@@ -67,4 +67,10 @@ internal static partial class SupervisorLog
 
     [LoggerMessage(68, LogLevel.Error, "Worker {Pid} is not serving {Seconds:F0} s after it started; killing it as a failed boot")]
     public static partial void BootTooSlow(ILogger logger, int pid, double seconds);
+
+    [LoggerMessage(70, LogLevel.Information, "Reopened log files; asking the workers to reopen theirs")]
+    public static partial void Reopened(ILogger logger);
+
+    [LoggerMessage(71, LogLevel.Error, "Could not reopen a log file: {Reason}; still writing to the old one")]
+    public static partial void ReopenFailed(ILogger logger, string reason);
 }

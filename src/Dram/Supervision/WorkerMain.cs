@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Dram.Server;
+using Dram.Server.Logging;
 
 namespace Dram.Cli.Supervision;
 
@@ -41,6 +42,13 @@ internal static class WorkerMain
         {
             return ExitCodes.Ok;
         }
+        catch (DramStartupException e) when (options.ErrorLog is null && options.ErrorLogPath is { Length: > 0 } path && path != "-")
+        {
+            // With --error-log FILE the supervisor's "failed to boot" line is in the file; so is why
+            // (an app that no longer imports after a SIGHUP, say), not only on standard error.
+            WriteToErrorLog(options, e);
+            throw;
+        }
 
         await using (server.ConfigureAwait(false))
         {
@@ -79,6 +87,23 @@ internal static class WorkerMain
             await server.DrainAsync(graceful.Token).ConfigureAwait(false);
             await server.StopAsync(graceful.Token).ConfigureAwait(false);
             return ExitCodes.Ok;
+        }
+    }
+
+    private static void WriteToErrorLog(DramServerOptions options, DramStartupException e)
+    {
+        try
+        {
+            using var log = ErrorLog.Create(options, TextWriter.Null);
+            log.Write(Microsoft.Extensions.Logging.LogLevel.Error, "dram", e.Message, null);
+            if (e.Detail is { } detail)
+            {
+                log.WriteAppOutput(detail.TrimEnd('\r', '\n'));
+            }
+        }
+        catch (DramStartupException)
+        {
+            // The file cannot be opened: standard error still gets the message.
         }
     }
 
@@ -132,6 +157,9 @@ internal static class WorkerMain
                 PosixSignalRegistration.Create(PosixSignal.SIGHUP, Ignore),
                 PosixSignalRegistration.Create(PosixSignal.SIGTTIN, Ignore),
                 PosixSignalRegistration.Create(PosixSignal.SIGTTOU, Ignore),
+
+                // From the supervisor, after logrotate renamed the files: reopen them by path.
+                PosixSignalRegistration.Create((PosixSignal)Native.SIGUSR1, OnReopenLogs),
             ];
         }
 
@@ -171,5 +199,11 @@ internal static class WorkerMain
         }
 
         private static void Ignore(PosixSignalContext context) => context.Cancel = true;
+
+        private static void OnReopenLogs(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            DramServer.ReopenLogFiles();
+        }
     }
 }

@@ -149,6 +149,10 @@ public sealed class TlsCliTests : IDisposable
         Assert.Equal(0, kill.ExitCode);
         await process.WaitForStderrLineAsync(l => l.Contains("Reload complete", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
 
+        // "Reload complete" is logged once the old worker is told to drain; until its SIGTERM is
+        // handled it may still accept, so the old certificate is gone only once it has exited.
+        await process.WaitForStderrLineAsync(l => l.Contains("exited (", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
         Assert.Equal(File.ReadAllText(_certificates.ServerCert).Trim(), before);
         Assert.Equal(File.ReadAllText(renewed.ServerCert).Trim(), await ServerCertificateAsync(url));
     }
