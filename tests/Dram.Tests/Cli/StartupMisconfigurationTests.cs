@@ -17,6 +17,7 @@ public sealed class StartupMisconfigurationTests : IDisposable
     public async Task EveryMistake_OneLineEach_AllAtOnce_Exit2()
     {
         var missingDir = Path.Combine(_dir, "no-such-static-dir");
+        var missingCert = Path.Combine(_dir, "no-such-cert.pem");
         var result = await DramProcess.RunAsync(
             "--forwarded-allow-ips", "10.0.0.0/33",
             "--mount", "one=wsgi_echo:app",
@@ -25,6 +26,8 @@ public sealed class StartupMisconfigurationTests : IDisposable
             "--static", "/assets=" + missingDir,
             "--user", "no-such-user-dram",
             "--metrics", "not-an-address",
+            "--certfile", missingCert,
+            "--limit-request-fields", "40000",
             "wsgi_echo:app");
 
         Assert.True(result.ExitCode == 2, result.ToString());
@@ -37,7 +40,9 @@ public sealed class StartupMisconfigurationTests : IDisposable
         AssertOneLineNaming(lines, "--static", missingDir);
         AssertOneLineNaming(lines, "--user", "no-such-user-dram");
         AssertOneLineNaming(lines, "--metrics", "not-an-address");
-        Assert.Equal(6, lines.Length);
+        AssertOneLineNaming(lines, "--certfile", missingCert);
+        AssertOneLineNaming(lines, "--limit-request-fields", "40000");
+        Assert.Equal(8, lines.Length);
     }
 
     [Fact]
