@@ -36,7 +36,7 @@ internal static class FieldSizeLimit
             context.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
 
             // Its body, if any, is not read: closing is cheaper than draining it.
-            context.Response.Headers.Connection = "close";
+            ConnectionClose.AfterResponse(context);
             return Task.CompletedTask;
         });
     }

@@ -40,6 +40,11 @@ internal static class KestrelLimits
         limits.MaxRequestHeadersTotalSize = (int)Math.Min(fields * perField, RequestBuffer);
         limits.MaxRequestBufferSize = Math.Max(RequestBuffer, limits.MaxRequestLineSize);
 
+        // HTTP/2 has a per-field limit of its own (16 KiB by default; over it the whole connection
+        // fails, not one request): let it admit any field the header total does, so FieldSizeLimit
+        // answers 431 on HTTP/2 as on HTTP/1.1.
+        limits.Http2.MaxRequestHeaderFieldSize = Math.Max(limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeadersTotalSize);
+
         // Kestrel keeps idle connections 130 s; Python servers a few seconds (gunicorn 2, uvicorn 5).
         limits.KeepAliveTimeout = options.KeepAlive;
         limits.RequestHeadersTimeout = options.HeaderTimeout;

@@ -72,7 +72,7 @@ internal sealed class StaticFiles
         {
             // Ambiguous framing: the same 400 and closed connection the app's requests get.
             response.StatusCode = StatusCodes.Status400BadRequest;
-            response.Headers.Connection = "close";
+            ConnectionClose.AfterResponse(context);
             return;
         }
 

@@ -59,7 +59,7 @@ internal static class BadRequestLog
     public static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
 
-    /// <summary>The client of <paramref name="context"/> as connected (proxy headers are applied later, by the request handler).</summary>
+    /// <summary>The client of <paramref name="context"/> as Kestrel's connection has it: the peer itself before the proxy-header step runs (Kestrel's refusals, the per-field 431), the forwarded client after it (413, 400).</summary>
     public static string Describe(HttpContext context) =>
         context.Connection.RemoteIpAddress is { } ip ? Describe(new IPEndPoint(ip, context.Connection.RemotePort)) : "a Unix socket peer";
 

@@ -17,7 +17,8 @@ internal static class ConfigFile
     /// <summary>The setting naming the file; it cannot appear inside the file.</summary>
     public const string SettingName = "config";
 
-    private static readonly JsonDocumentOptions ReadOptions = new()
+    /// <summary>JSON as Dram's files take it: comments and trailing commas allowed (also --log-config).</summary>
+    internal static readonly JsonDocumentOptions ReadOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,

@@ -17,12 +17,6 @@ internal static class LogConfigFile
 {
     public const string LevelsKey = "LogLevel";
 
-    private static readonly JsonDocumentOptions s_options = new()
-    {
-        CommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     /// <exception cref="SettingValueException">The file cannot be read or is not in this shape.</exception>
     public static Dictionary<string, LogLevel> Load(string path)
     {
@@ -38,7 +32,7 @@ internal static class LogConfigFile
 
         try
         {
-            using var document = JsonDocument.Parse(text, s_options);
+            using var document = JsonDocument.Parse(text, ConfigFile.ReadOptions);
             return Parse(document.RootElement);
         }
         catch (JsonException e)

@@ -492,8 +492,9 @@ internal static class SettingsCatalogue
                 "(ports below 1024 too), writes the pid file and then starts each worker, which switches user, group and " +
                 "supplementary groups before it opens a log file or starts Python, so the app never runs as root. The supervisor " +
                 "keeps its own identity, as gunicorn's arbiter does, so it can remove its socket and pid files at exit. The user's " +
-                "primary group is used unless --group says otherwise. Files the app and the logs need must be readable or " +
-                "writable by that user. An unknown user is an error at start-up, and so is switching when not started as root.",
+                "primary group is used unless --group says otherwise. The supervisor creates the error and access log files and " +
+                "gives them to that user (at start and after each SIGUSR1), as gunicorn does; the app's files and any TLS key must " +
+                "be readable by it. An unknown user is an error at start-up, and so is switching when not started as root.",
             ApplyTo = static (options, value) => options.User = value,
         },
         new Setting<string>

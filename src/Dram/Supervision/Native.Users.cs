@@ -41,6 +41,9 @@ internal static partial class Native
         Check(SetUid(uid), $"setuid({uid})");
     }
 
+    /// <summary>Gives <paramref name="path"/> to <paramref name="uid"/>:<paramref name="gid"/> (following a symbolic link, as chown(1) does).</summary>
+    public static void ChangeOwner(string path, uint uid, uint gid) => Check(Chown(path, uid, gid), $"chown {path}");
+
     public static uint CurrentUid => GetUid();
 
     public static uint CurrentGid => GetGid();
@@ -77,6 +80,9 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "setuid", SetLastError = true)]
     private static partial int SetUid(uint uid);
+
+    [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Chown(string path, uint uid, uint gid);
 
     [LibraryImport("libc", EntryPoint = "getuid")]
     private static partial uint GetUid();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Dram.Server;
 using Dram.Server.Logging;
 
 namespace Dram.Cli.Supervision;
@@ -21,6 +22,15 @@ internal sealed partial class Supervisor
         foreach (var failure in LogFile.ReopenAll())
         {
             SupervisorLog.ReopenFailed(_log, failure);
+        }
+
+        try
+        {
+            WorkerIdentity.HandOver(_options);
+        }
+        catch (DramStartupException e)
+        {
+            SupervisorLog.ReopenFailed(_log, e.Message);
         }
 
         SupervisorLog.Reopened(_log);

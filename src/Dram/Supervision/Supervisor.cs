@@ -61,6 +61,7 @@ internal sealed partial class Supervisor : IDisposable
         var log = errorLog.CreateLogger("dram.supervisor");
         SupervisorLog.Starting(log, DramServer.Version, Environment.ProcessId, options.Workers);
         WorkerIdentity.CheckPossible(options);
+        WorkerIdentity.HandOver(options);
         using var pidFile = PidFile.Create(options.PidFile);
         using var sockets = ListenSockets.Bind(options);
         using var supervisor = new Supervisor(options, args, sockets, log);
@@ -485,13 +486,32 @@ internal sealed partial class Supervisor : IDisposable
         await worker.Exited.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A metrics slot for the next worker, given to --user's account; null without --metrics, or
+    /// when none can be made (the worker then serves uncounted rather than not at all).
+    /// </summary>
+    private (Dram.Server.Metrics.MetricsSlot Slot, string Path)? NewMetricsSlot()
+    {
+        try
+        {
+            var slot = _metrics?.NewSlot();
+            WorkerIdentity.HandOver(_options, slot?.Path);
+            return slot;
+        }
+        catch (DramStartupException e)
+        {
+            SupervisorLog.MetricsSlotFailed(_log, e.Message);
+            return null;
+        }
+    }
+
     /// <summary>Starts a worker and watches it; null once stopping (no worker may outlive the stop).</summary>
     private WorkerProcess? Spawn()
     {
         var maxRequests = _options.MaxRequests > 0
             ? _options.MaxRequests + Random.Shared.NextInt64(0, _options.MaxRequestsJitter + 1)
             : 0;
-        var metrics = _metrics?.NewSlot();
+        var metrics = NewMetricsSlot();
         var reopens = Volatile.Read(ref _reopens);
         var spec = new WorkerSpec(_sockets.Fds, maxRequests, Multiprocess: Volatile.Read(ref _target) > 1,
             Unset: [.. WorkerEnvironment.Injected.Select(v => v.Name)], MetricsSlot: metrics?.Path, Protocols: _sockets.Protocols);

@@ -62,6 +62,9 @@ internal static partial class SupervisorLog
     [LoggerMessage(67, LogLevel.Warning, "Worker {Pid} uses {RssMiB} MiB of memory, over --max-rss {MaxMiB} MiB")]
     public static partial void OverRss(ILogger logger, int pid, long rssMiB, long maxMiB);
 
+    [LoggerMessage(78, LogLevel.Warning, "Worker starts without metrics: {Reason}")]
+    public static partial void MetricsSlotFailed(ILogger logger, string reason);
+
     [LoggerMessage(77, LogLevel.Information, "Metrics at: {Url}")]
     public static partial void MetricsAt(ILogger logger, string url);
 

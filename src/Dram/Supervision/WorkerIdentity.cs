@@ -62,6 +62,42 @@ internal static class WorkerIdentity
         }
     }
 
+    /// <summary>
+    /// Gives the files the workers write to the account they switch to, as gunicorn does with
+    /// its log files: the error and access logs (created here if need be, so a worker can open
+    /// them in a directory it could not create files in, and again after each SIGUSR1 reopen)
+    /// and <paramref name="extra"/> (a worker's metrics slot, which the worker also unlinks).
+    /// A no-op without --user and --group.
+    /// </summary>
+    public static void HandOver(DramServerOptions options, params string?[] extra)
+    {
+        if (Target(options) is not { } target)
+        {
+            return;
+        }
+
+        foreach (var path in new[] { options.ErrorLogPath, options.AccessLog }.Concat(extra))
+        {
+            if (path is null or "-")
+            {
+                continue;
+            }
+
+            try
+            {
+                using (new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                {
+                }
+
+                Native.ChangeOwner(path, target.Uid, target.Gid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DramStartupException(ExitCodes.Usage, $"cannot hand {path} to user {target.Uid}: {e.Message}");
+            }
+        }
+    }
+
     private static void LoadOwnAssemblies()
     {
         var loaded = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name).ToHashSet(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Dram.Tests.Cli;
 using Dram.Tests.Support;
 
@@ -10,7 +11,7 @@ namespace Dram.Tests.Supervision;
 /// keeps root, so it still removes its socket and pid files at exit.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class UserSwitchTests : IDisposable
+public sealed partial class UserSwitchTests : IDisposable
 {
     // Answers the ids the app runs with, as the kernel reports them.
     private const string AppSource = """
@@ -72,6 +73,47 @@ public sealed class UserSwitchTests : IDisposable
     }
 
     [Fact]
+    public async Task User_WithMetricsAndLogFilesInARootOwnedDirectory_WorkersServeAndReopen()
+    {
+        Assert.True(Environment.UserName == "root", "this test needs root, as CI has: run the suite as root");
+
+        // The logs' directory is root's and not writable by nobody: only files handed over work.
+        var logs = Directory.CreateDirectory(Path.Combine(_dir, "logs")).FullName;
+        File.SetUnixFileMode(logs, (UnixFileMode)0x1ED);
+        var errorLog = Path.Combine(logs, "error.log");
+        var accessLog = Path.Combine(logs, "access.log");
+        using var dram = DramProcess.Start(
+            "--python", Supervised.Python, "--chdir", _dir, "--workers", "2", "--bind", "unix:" + Sock, "--user", "nobody",
+            "--metrics", "127.0.0.1:0", "--error-log", errorLog, "--access-log", accessLog, "--access-log-format", "%(U)s", "ids_app:app");
+        var started = await WaitForFileAsync(errorLog, t => t.Contains("Listening at: unix:", StringComparison.Ordinal) && t.Contains("Metrics at: ", StringComparison.Ordinal));
+        var metricsUrl = MetricsAt().Match(started).Groups[1].Value;
+
+        using var http = BindTests.UnixClient(Sock);
+        Assert.StartsWith("uid=65534", await http.GetStringAsync(new Uri("http://localhost/before")), StringComparison.Ordinal);
+        await WaitForFileAsync(accessLog, t => t.Contains("/before", StringComparison.Ordinal));
+        using var scraper = new HttpClient();
+        Assert.Contains("dram_requests_total{status=\"200\"} 1", await scraper.GetStringAsync(new Uri(metricsUrl)), StringComparison.Ordinal);
+
+        // logrotate: rename, then SIGUSR1; the new files must be nobody's too, or the workers could not reopen them.
+        File.Move(accessLog, accessLog + ".1");
+        File.Move(errorLog, errorLog + ".1");
+        var kill = await ChildProcess.RunAsync("kill", ["-USR1", dram.Pid.ToString(CultureInfo.InvariantCulture)], CliTestPaths.RepoRoot);
+        Assert.True(kill.ExitCode == 0, kill.ToString());
+        await WaitForFileAsync(errorLog, t => WorkerReopened().Count(t) == 2);
+        Assert.StartsWith("uid=65534", await http.GetStringAsync(new Uri("http://localhost/after")), StringComparison.Ordinal);
+        await WaitForFileAsync(accessLog, t => t.Contains("/after", StringComparison.Ordinal));
+
+        foreach (var file in new[] { errorLog, accessLog, accessLog + ".1" })
+        {
+            var stat = await ChildProcess.RunAsync("stat", ["-c", "%U", file], CliTestPaths.RepoRoot);
+            Assert.Equal("nobody", stat.Stdout.Trim());
+        }
+
+        Assert.DoesNotContain("/before", await File.ReadAllTextAsync(accessLog), StringComparison.Ordinal);
+        await StopAsync(dram);
+    }
+
+    [Fact]
     public async Task UnknownUserAndGroup_BothReportedAtOnce_Exit2()
     {
         var result = await DramProcess.RunAsync("--python", Supervised.Python, "--chdir", _dir, "--user", "no-such-user-dram", "--group", "no-such-group-dram", "ids_app:app");
@@ -81,6 +123,29 @@ public sealed class UserSwitchTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("dram: error: ", StringComparison.Ordinal) && l.Contains("--group", StringComparison.Ordinal) && l.Contains("no-such-group-dram", StringComparison.Ordinal));
         result.AssertNoStackTrace();
     }
+
+    /// <summary>Polls <paramref name="path"/> (written by other processes, which send no signal) until <paramref name="condition"/> holds.</summary>
+    private static async Task<string> WaitForFileAsync(string path, Func<string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Supervised.Deadline;
+        while (true)
+        {
+            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+            if (condition(text))
+            {
+                return text;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{path} never got there; it has:\n{text}");
+            await Task.Delay(50);
+        }
+    }
+
+    [GeneratedRegex(@"Metrics at: (\S+)")]
+    private static partial Regex MetricsAt();
+
+    [GeneratedRegex(@"\[\d+\] \[INFO\] Reopened log files\r?$", RegexOptions.Multiline)]
+    private static partial Regex WorkerReopened();
 
     private static string UidOf(int pid) =>
         File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];

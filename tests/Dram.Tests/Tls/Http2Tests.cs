@@ -75,6 +75,27 @@ public sealed class Http2Tests(PythonFixture python) : IDisposable
         Assert.Equal("http", echo.Environ("wsgi.url_scheme"));
     }
 
+    [Theory]
+    [InlineData(12 * 1024)]
+    [InlineData(40 * 1024)]
+    public async Task H2_HeaderFieldOverTheLimit_431NotAConnectionError(int size)
+    {
+        // Below HTTP/2's own 16 KiB per-field default and above it: both get the 431 that
+        // --limit-request-field_size (8190) gives on HTTP/1.1, and the server serves on.
+        await using var server = await StartAsync("wsgi_echo:app");
+        using var client = TlsClients.Create(_certificates, HttpVersion.Version20);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Url + "/big-header")) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.TryAddWithoutValidation("X-Big", new string('a', size));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        Assert.False(response.Headers.Contains("Connection"), "Connection is not an HTTP/2 header");
+
+        var (echo, version) = await TlsClients.EchoAsync(client, server.Url + "/after");
+        Assert.Equal(HttpVersion.Version20, version);
+        Assert.Equal("/after", echo.Environ("PATH_INFO"));
+    }
+
     [Fact]
     public async Task H2c_Http11Request_Refused()
     {
