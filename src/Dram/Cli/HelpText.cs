@@ -24,7 +24,7 @@ internal static class HelpText
         var text = new StringBuilder();
         text.Append("usage: dram [OPTIONS]").Append(string.Concat(positional.Select(p => $" [{p.Metavar}]"))).Append('\n');
         text.Append('\n');
-        text.Append("Serve a Python WSGI app (PEP 3333) with Kestrel and CPython running in-process.\n");
+        text.Append("Serve Python WSGI and ASGI apps with Kestrel and CPython in one process.\n");
         if (positional.Count > 0)
         {
             text.Append("\narguments:\n");
