@@ -53,7 +53,7 @@ public sealed partial class ReadmeProductionExampleTests : IDisposable
         Assert.True(Environment.UserName == "root", "this test needs root, as CI has: the config switches the workers to www-data");
         using var dram = DramProcess.Start("--python", Supervised.Python, "--chdir", _dir, "--config", await WriteConfigAsync());
         var errorLog = Path.Combine(_dir, "log", "error.log");
-        var started = await WaitForFileAsync(errorLog, t => t.Contains("Listening at: unix:", StringComparison.Ordinal) && t.Contains("Metrics at: ", StringComparison.Ordinal), dram);
+        var started = await LogFileWait.UntilAsync(errorLog, t => t.Contains("Listening at: unix:", StringComparison.Ordinal) && t.Contains("Metrics at: ", StringComparison.Ordinal), dram);
 
         using var http = BindTests.UnixClient(Path.Combine(_dir, "run", "dram.sock"));
         var app = JsonDocument.Parse(await http.GetStringAsync(new Uri("http://localhost/hello"))).RootElement;
@@ -72,7 +72,7 @@ public sealed partial class ReadmeProductionExampleTests : IDisposable
         Assert.Contains("dram_requests_total{status=\"200\"} 3", metrics, StringComparison.Ordinal);
         Assert.Contains("dram_workers 4", metrics, StringComparison.Ordinal);
 
-        var access = await WaitForFileAsync(Path.Combine(_dir, "log", "access.log"), t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 4, dram);
+        var access = await LogFileWait.UntilAsync(Path.Combine(_dir, "log", "access.log"), t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 4, dram);
         Assert.Contains("\"GET /media/none.txt HTTP/1.1\" 404", access, StringComparison.Ordinal);
         Assert.Equal(dram.Pid.ToString(CultureInfo.InvariantCulture), (await File.ReadAllTextAsync(Path.Combine(_dir, "run", "dram.pid"))).Trim());
 
@@ -100,23 +100,6 @@ public sealed partial class ReadmeProductionExampleTests : IDisposable
         var path = Path.Combine(_dir, "site.json");
         await File.WriteAllTextAsync(path, config);
         return path;
-    }
-
-    /// <summary>Polls a file other processes write (they send no signal) until <paramref name="condition"/> holds.</summary>
-    private static async Task<string> WaitForFileAsync(string path, Func<string, bool> condition, ChildProcess dram)
-    {
-        var deadline = DateTime.UtcNow + Supervised.Deadline;
-        while (true)
-        {
-            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
-            if (condition(text))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline && !dram.HasExited, $"{path} never got there; it has:\n{text}\ndram: {dram.Stderr}");
-            await Task.Delay(50);
-        }
     }
 
     [GeneratedRegex(@"```jsonc\n(.*?)```", RegexOptions.Singleline)]

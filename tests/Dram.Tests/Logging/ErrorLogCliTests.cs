@@ -11,8 +11,6 @@ namespace Dram.Tests.Logging;
 /// </summary>
 public sealed partial class ErrorLogCliTests : IDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
-
     private readonly string _dir = Directory.CreateTempSubdirectory("dram-errorlog-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -24,7 +22,7 @@ public sealed partial class ErrorLogCliTests : IDisposable
         using var process = Start("--workers", "2", "--error-log", errorLog);
         var url = await ListeningUrlAsync(errorLog);
 
-        var text = await WaitForFileAsync(errorLog, t => WorkerStarts(t).Count == 2);
+        var text = await LogFileWait.UntilAsync(errorLog, t => WorkerStarts(t).Count == 2);
         Assert.Contains($"[{process.Pid}] [INFO] Starting dram", text, StringComparison.Ordinal); // the supervisor's own line
         Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Matches(LogLine(), line));
         using (var http = new HttpClient())
@@ -128,7 +126,7 @@ public sealed partial class ErrorLogCliTests : IDisposable
 
         using var http = new HttpClient();
         await RequestsAsync(http, url, 0, 20);
-        await WaitForFileAsync(accessLog, t => Lines(t).Count == 20);
+        await LogFileWait.UntilAsync(accessLog, t => Lines(t).Count == 20);
 
         // logrotate's default: rename the files, then signal the supervisor.
         File.Move(errorLog, errorLog + ".1");
@@ -137,11 +135,11 @@ public sealed partial class ErrorLogCliTests : IDisposable
         Assert.Equal(0, kill.ExitCode);
 
         // Each process says so in its new error log: the supervisor and both workers.
-        var reopened = await WaitForFileAsync(errorLog, t => WorkerReopened().Count(t) == 2 && t.Contains("asking the workers", StringComparison.Ordinal));
+        var reopened = await LogFileWait.UntilAsync(errorLog, t => WorkerReopened().Count(t) == 2 && t.Contains("asking the workers", StringComparison.Ordinal));
         Assert.Equal(2, WorkerReopened().Matches(reopened).Select(m => m.Groups[1].Value).Distinct().Count());
 
         await RequestsAsync(http, url, 20, 20);
-        await WaitForFileAsync(accessLog, t => Lines(t).Count == 20);
+        await LogFileWait.UntilAsync(accessLog, t => Lines(t).Count == 20);
         await StopAsync(process);
 
         var old = Lines(await File.ReadAllTextAsync(accessLog + ".1"));
@@ -180,25 +178,8 @@ public sealed partial class ErrorLogCliTests : IDisposable
 
     private static async Task<string> ListeningUrlAsync(string errorLog)
     {
-        var text = await WaitForFileAsync(errorLog, t => ListeningLine().IsMatch(t));
+        var text = await LogFileWait.UntilAsync(errorLog, t => ListeningLine().IsMatch(t));
         return ListeningLine().Match(text).Groups[1].Value.TrimEnd('/');
-    }
-
-    /// <summary>Polls <paramref name="path"/> until its text satisfies <paramref name="condition"/> (a missing file is empty).</summary>
-    private static async Task<string> WaitForFileAsync(string path, Func<string, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
-            if (condition(text))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{path} never got there; it has:\n{text}");
-            await Task.Delay(50);
-        }
     }
 
     private static async Task StopAsync(ChildProcess process)

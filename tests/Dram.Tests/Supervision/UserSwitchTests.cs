@@ -85,12 +85,12 @@ public sealed partial class UserSwitchTests : IDisposable
         using var dram = DramProcess.Start(
             "--python", Supervised.Python, "--chdir", _dir, "--workers", "2", "--bind", "unix:" + Sock, "--user", "nobody",
             "--metrics", "127.0.0.1:0", "--error-log", errorLog, "--access-log", accessLog, "--access-log-format", "%(U)s", "ids_app:app");
-        var started = await WaitForFileAsync(errorLog, t => t.Contains("Listening at: unix:", StringComparison.Ordinal) && t.Contains("Metrics at: ", StringComparison.Ordinal));
+        var started = await LogFileWait.UntilAsync(errorLog, t => t.Contains("Listening at: unix:", StringComparison.Ordinal) && t.Contains("Metrics at: ", StringComparison.Ordinal));
         var metricsUrl = MetricsAt().Match(started).Groups[1].Value;
 
         using var http = BindTests.UnixClient(Sock);
         Assert.StartsWith("uid=65534", await http.GetStringAsync(new Uri("http://localhost/before")), StringComparison.Ordinal);
-        await WaitForFileAsync(accessLog, t => t.Contains("/before", StringComparison.Ordinal));
+        await LogFileWait.UntilAsync(accessLog, t => t.Contains("/before", StringComparison.Ordinal));
         using var scraper = new HttpClient();
         Assert.Contains("dram_requests_total{status=\"200\"} 1", await scraper.GetStringAsync(new Uri(metricsUrl)), StringComparison.Ordinal);
 
@@ -99,9 +99,9 @@ public sealed partial class UserSwitchTests : IDisposable
         File.Move(errorLog, errorLog + ".1");
         var kill = await ChildProcess.RunAsync("kill", ["-USR1", dram.Pid.ToString(CultureInfo.InvariantCulture)], CliTestPaths.RepoRoot);
         Assert.True(kill.ExitCode == 0, kill.ToString());
-        await WaitForFileAsync(errorLog, t => WorkerReopened().Count(t) == 2);
+        await LogFileWait.UntilAsync(errorLog, t => WorkerReopened().Count(t) == 2);
         Assert.StartsWith("uid=65534", await http.GetStringAsync(new Uri("http://localhost/after")), StringComparison.Ordinal);
-        await WaitForFileAsync(accessLog, t => t.Contains("/after", StringComparison.Ordinal));
+        await LogFileWait.UntilAsync(accessLog, t => t.Contains("/after", StringComparison.Ordinal));
 
         foreach (var file in new[] { errorLog, accessLog, accessLog + ".1" })
         {
@@ -122,23 +122,6 @@ public sealed partial class UserSwitchTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("dram: error: ", StringComparison.Ordinal) && l.Contains("--user", StringComparison.Ordinal) && l.Contains("no-such-user-dram", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("dram: error: ", StringComparison.Ordinal) && l.Contains("--group", StringComparison.Ordinal) && l.Contains("no-such-group-dram", StringComparison.Ordinal));
         result.AssertNoStackTrace();
-    }
-
-    /// <summary>Polls <paramref name="path"/> (written by other processes, which send no signal) until <paramref name="condition"/> holds.</summary>
-    private static async Task<string> WaitForFileAsync(string path, Func<string, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Supervised.Deadline;
-        while (true)
-        {
-            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
-            if (condition(text))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{path} never got there; it has:\n{text}");
-            await Task.Delay(50);
-        }
     }
 
     [GeneratedRegex(@"Metrics at: (\S+)")]
