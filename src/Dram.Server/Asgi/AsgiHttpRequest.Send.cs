@@ -159,11 +159,8 @@ internal sealed partial class AsgiHttpRequest
             headers.Append(name, value);
         }
 
-        var head = HttpMethods.IsHead(Method);
-
-        // RFC 9110 §6.4.1 and §15.3.6: no content for HEAD, 1xx, 204, 205 and 304.
-        _noBody = head || _status < 200 || _status is 204 or 205 or 304;
-        if (_declaredLength is { } declared && _status is >= 200 and not 204 and not 205)
+        _noBody = ResponseFraming.HasNoContent(Method, _status);
+        if (_declaredLength is { } declared && ResponseFraming.MayStateLength(_status))
         {
             response.ContentLength = declared;
         }
@@ -206,16 +203,8 @@ internal sealed partial class AsgiHttpRequest
 
     private void WriteToPipe(ReadOnlySpan<byte> data)
     {
-        var writer = Context.Response.BodyWriter;
-        while (!data.IsEmpty)
-        {
-            var span = writer.GetSpan(Math.Min(data.Length, 64 * 1024));
-            var n = Math.Min(span.Length, data.Length);
-            data[..n].CopyTo(span);
-            writer.Advance(n);
-            data = data[n..];
-            _written += n;
-        }
+        PipeCopy.Write(Context.Response.BodyWriter, data);
+        _written += data.Length;
     }
 
     /// <summary>The last body message: Kestrel ends the response while the app may still run (background tasks).</summary>

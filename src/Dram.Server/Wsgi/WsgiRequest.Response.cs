@@ -175,9 +175,7 @@ internal sealed partial class WsgiRequest
             ConnectionClose.AfterResponse(_context);
         }
 
-        // RFC 9110 §6.4.1 and §15.3.6: no content for HEAD, 1xx, 204, 205 and 304; Kestrel refuses
-        // body writes for 204, 205 and 304.
-        _noBody = HttpMethods.IsHead(_context.Request.Method) || _statusCode < 200 || _statusCode is 204 or 205 or 304;
+        _noBody = ResponseFraming.HasNoContent(_context.Request.Method, _statusCode);
         if (HttpMethods.IsConnect(_context.Request.Method) && _statusCode is >= 200 and < 300)
         {
             // RFC 9110 §9.3.6: after a 2xx to CONNECT the connection is a tunnel, with no framing
@@ -187,7 +185,7 @@ internal sealed partial class WsgiRequest
             _knownLength = null;
             CloseAfterResponse();
         }
-        else if (_declaredLength is { } length && _statusCode is >= 200 and not 204 and not 205)
+        else if (_declaredLength is { } length && ResponseFraming.MayStateLength(_statusCode))
         {
             response.ContentLength = length;
         }
@@ -195,7 +193,7 @@ internal sealed partial class WsgiRequest
         {
             response.ContentLength = known;
         }
-        else if (_knownLength is { } headLength && HttpMethods.IsHead(_context.Request.Method) && _statusCode is >= 200 and not 204 and not 205 and not 304)
+        else if (_knownLength is { } headLength && HttpMethods.IsHead(_context.Request.Method) && ResponseFraming.MayStateLength(_statusCode) && _statusCode != 304)
         {
             // HEAD: the length the GET would have had (RFC 9110 §9.3.2).
             response.ContentLength = headLength;
@@ -227,17 +225,9 @@ internal sealed partial class WsgiRequest
 
     private void WriteToPipe(ReadOnlySpan<byte> data)
     {
-        var writer = _context.Response.BodyWriter;
-        while (!data.IsEmpty)
-        {
-            var span = writer.GetSpan(Math.Min(data.Length, FlushThreshold));
-            var n = Math.Min(span.Length, data.Length);
-            data[..n].CopyTo(span);
-            writer.Advance(n);
-            data = data[n..];
-            _written += n;
-            _unflushed += n;
-        }
+        PipeCopy.Write(_context.Response.BodyWriter, data);
+        _written += data.Length;
+        _unflushed += data.Length;
     }
 
     /// <summary>
