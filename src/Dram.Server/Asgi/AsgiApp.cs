@@ -9,8 +9,9 @@ namespace Dram.Server.Asgi;
 /// </summary>
 internal sealed class AsgiApp
 {
-    private static readonly Lock s_supportLock = new();
-    private static PyRef s_support;
+    // asgi_support.py: running the app's coroutine, lifespan, ClientDisconnected; tasks report their end to C#.
+    private static readonly EmbeddedModule s_support = new(
+        typeof(AsgiApp).Assembly, "asgi_support.py", "_dram_asgi", ("_finish", AsgiCallbacks.Finish));
 
     private AsgiApp(PyRef callable, string name, PythonEventLoop loop, DramServerOptions options)
     {
@@ -18,7 +19,7 @@ internal sealed class AsgiApp
         Name = name;
         Loop = loop;
         Options = options;
-        var support = s_support.Borrow();
+        var support = s_support.Get();
         Runner = Py.GetAttr(support, "run");
         ClientDisconnectedType = Py.GetAttr(support, "ClientDisconnected");
         LifespanType = Py.GetAttr(support, "Lifespan");
@@ -57,31 +58,12 @@ internal sealed class AsgiApp
     /// <summary>ASGI 3 or WSGI? (GIL held.) A coroutine function, or an object whose <c>__call__</c> is one.</summary>
     public static bool IsAsgi(PyBorrowed callable)
     {
-        EnsureSupportModule();
-        using var isAsgi = Py.GetAttr(s_support.Borrow(), "is_asgi");
+        using var isAsgi = Py.GetAttr(s_support.Get(), "is_asgi");
         using var result = Py.Call(isAsgi.Borrow(), callable);
         return Py.IsTrue(result.Borrow());
     }
 
     /// <summary>Wraps a loaded callable (py-main, GIL held).</summary>
-    public static AsgiApp Create(PyRef callable, string name, PythonEventLoop loop, DramServerOptions options)
-    {
-        EnsureSupportModule();
-        return new AsgiApp(callable, name, loop, options);
-    }
-
-    private static void EnsureSupportModule()
-    {
-        lock (s_supportLock)
-        {
-            if (!s_support.IsNull)
-            {
-                return;
-            }
-
-            s_support = Bootstrap.LoadModule(typeof(AsgiApp).Assembly, "asgi_support.py", "_dram_asgi");
-            using var finish = AsgiCallbacks.Finish.Bind(0);
-            Py.SetAttr(s_support.Borrow(), "_finish", finish.Borrow());
-        }
-    }
+    public static AsgiApp Create(PyRef callable, string name, PythonEventLoop loop, DramServerOptions options) =>
+        new(callable, name, loop, options);
 }

@@ -9,14 +9,15 @@ namespace Dram.Server.Wsgi;
 /// </summary>
 internal sealed class WsgiApp
 {
-    private static readonly Lock s_supportLock = new();
-    private static PyRef s_support;
+    // wsgi_support.py: the welcome app, loading, and the input/file-wrapper types, whose reads call back into C#.
+    private static readonly EmbeddedModule s_support = new(
+        typeof(WsgiApp).Assembly, "wsgi_support.py", "_dram_wsgi", ("_read", WsgiCallbacks.Read), ("_readline", WsgiCallbacks.ReadLine));
 
     private WsgiApp(PyRef callable, string name, int threads, bool multiprocess)
     {
         Callable = callable;
         Name = name;
-        var support = s_support.Borrow();
+        var support = s_support.Get();
         InputType = Py.GetAttr(support, "Input");
         FileWrapperType = Py.GetAttr(support, "FileWrapper");
         TimeoutType = Py.GetAttr(support, "RequestTimeout");
@@ -43,8 +44,7 @@ internal sealed class WsgiApp
     /// </summary>
     public static PyRef LoadCallable(string? spec, bool factory, IReadOnlyList<string> sysPath)
     {
-        EnsureSupportModule();
-        var support = s_support.Borrow();
+        var support = s_support.Get();
         try
         {
             if (spec is null)
@@ -81,24 +81,4 @@ internal sealed class WsgiApp
     /// <summary>Imports and wraps in one step (GIL held, on py-main).</summary>
     public static WsgiApp Load(string? spec, bool factory, IReadOnlyList<string> sysPath, int threads, bool multiprocess = false) =>
         Create(LoadCallable(spec, factory, sysPath), spec, threads, multiprocess);
-
-    private static void EnsureSupportModule()
-    {
-        lock (s_supportLock)
-        {
-            if (!s_support.IsNull)
-            {
-                return;
-            }
-
-            s_support = Bootstrap.LoadModule(typeof(WsgiApp).Assembly, "wsgi_support.py", "_dram_wsgi");
-            using (var read = WsgiCallbacks.Read.Bind(0))
-            {
-                Py.SetAttr(s_support.Borrow(), "_read", read.Borrow());
-            }
-
-            using var readLine = WsgiCallbacks.ReadLine.Bind(0);
-            Py.SetAttr(s_support.Borrow(), "_readline", readLine.Borrow());
-        }
-    }
 }
