@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Dram.Server;
 using Dram.Tests.Support;
@@ -16,29 +15,6 @@ namespace Dram.Tests.Asgi;
 public sealed class AsgiLifespanTests(PythonFixture python)
 {
     private const string FailMessage = "dram-test startup failure marker";
-
-    private static async Task<DramStartupException> StartExpectingFailureAsync(DramServerOptions options)
-    {
-        DramServer? server = null;
-        try
-        {
-            server = await DramServer.StartAsync(options);
-        }
-        catch (DramStartupException e)
-        {
-            return e;
-        }
-        finally
-        {
-            if (server is not null)
-            {
-                await server.StopAsync();
-            }
-        }
-
-        Assert.Fail($"the server started with App={options.App}, Lifespan={options.Lifespan}");
-        throw new UnreachableException();
-    }
 
     private async Task<JsonElement> StateAsync(string url, string query = "") =>
         AppControl.Json(await python.Http.GetStringAsync(new Uri($"{url}/state{query}")));
@@ -112,7 +88,7 @@ public sealed class AsgiLifespanTests(PythonFixture python)
         // lifespan.startup.failed: "the server should log/print the message ... and then exit".
         var options = python.CreateOptions("asgi_lifespan:failing");
         options.Lifespan = mode;
-        var error = await StartExpectingFailureAsync(options);
+        var error = await StartupFailure.ExpectAsync(options);
 
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.Contains(FailMessage, error.Message + error.Detail, StringComparison.Ordinal);
@@ -135,7 +111,7 @@ public sealed class AsgiLifespanTests(PythonFixture python)
     {
         var options = python.CreateOptions("asgi_lifespan:http_only");
         options.Lifespan = LifespanMode.On;
-        var error = await StartExpectingFailureAsync(options);
+        var error = await StartupFailure.ExpectAsync(options);
 
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
     }

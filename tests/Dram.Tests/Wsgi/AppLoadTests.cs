@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Dram.Server;
@@ -10,29 +9,6 @@ namespace Dram.Tests.Wsgi;
 [Collection(UsesPython.Name)]
 public sealed class AppLoadTests(PythonFixture python)
 {
-    private static async Task<DramStartupException> StartExpectingFailureAsync(DramServerOptions options)
-    {
-        DramServer? server = null;
-        try
-        {
-            server = await DramServer.StartAsync(options);
-        }
-        catch (DramStartupException e)
-        {
-            return e;
-        }
-        finally
-        {
-            if (server is not null)
-            {
-                await server.StopAsync();
-            }
-        }
-
-        Assert.Fail($"the server started with App={options.App}");
-        throw new UnreachableException();
-    }
-
     private async Task<string> ServeOnceAsync(DramServerOptions options)
     {
         await using var server = await DramServer.StartAsync(options);
@@ -42,7 +18,7 @@ public sealed class AppLoadTests(PythonFixture python)
     [Fact]
     public async Task StartAsync_UnknownModule_ExitCode3NamingIt()
     {
-        var error = await StartExpectingFailureAsync(python.CreateOptions("dram_test_no_such_module:app"));
+        var error = await StartupFailure.ExpectAsync(python.CreateOptions("dram_test_no_such_module:app"));
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.Contains("dram_test_no_such_module", error.Message, StringComparison.Ordinal);
     }
@@ -50,7 +26,7 @@ public sealed class AppLoadTests(PythonFixture python)
     [Fact]
     public async Task StartAsync_UnknownAttribute_ExitCode3NamingIt()
     {
-        var error = await StartExpectingFailureAsync(python.CreateOptions("wsgi_echo:dram_no_such_attribute"));
+        var error = await StartupFailure.ExpectAsync(python.CreateOptions("wsgi_echo:dram_no_such_attribute"));
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.Contains("dram_no_such_attribute", error.Message, StringComparison.Ordinal);
     }
@@ -58,7 +34,7 @@ public sealed class AppLoadTests(PythonFixture python)
     [Fact]
     public async Task StartAsync_UnknownDottedAttribute_ExitCode3()
     {
-        var error = await StartExpectingFailureAsync(python.CreateOptions("wsgi_dotted:obj.missing.app"));
+        var error = await StartupFailure.ExpectAsync(python.CreateOptions("wsgi_dotted:obj.missing.app"));
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.Contains("missing", error.Message, StringComparison.Ordinal);
     }
@@ -66,7 +42,7 @@ public sealed class AppLoadTests(PythonFixture python)
     [Fact]
     public async Task StartAsync_NotCallable_ExitCode3SayingSo()
     {
-        var error = await StartExpectingFailureAsync(python.CreateOptions("wsgi_not_callable:app"));
+        var error = await StartupFailure.ExpectAsync(python.CreateOptions("wsgi_not_callable:app"));
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.Contains("callable", error.Message, StringComparison.OrdinalIgnoreCase);
     }
@@ -74,7 +50,7 @@ public sealed class AppLoadTests(PythonFixture python)
     [Fact]
     public async Task StartAsync_ImportRaises_ExitCode3WithTraceback()
     {
-        var error = await StartExpectingFailureAsync(python.CreateOptions("wsgi_import_raises:app"));
+        var error = await StartupFailure.ExpectAsync(python.CreateOptions("wsgi_import_raises:app"));
         Assert.Equal(ExitCodes.AppLoad, error.ExitCode);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
         Assert.NotNull(error.Detail);
@@ -93,7 +69,7 @@ public sealed class AppLoadTests(PythonFixture python)
         options.Binds.Clear();
         options.Binds.Add($"127.0.0.1:{port}");
 
-        var error = await StartExpectingFailureAsync(options);
+        var error = await StartupFailure.ExpectAsync(options);
         Assert.Equal(ExitCodes.RuntimeFailure, error.ExitCode);
     }
 
